@@ -1,0 +1,40 @@
+# The two commands: `make run` serves the product with demo data, `make test` runs every test.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+FLASK := $(BIN)/flask --app skotsel
+INSTALLED := $(VENV)/.installed
+
+.PHONY: run test translations extract-messages clean
+
+$(INSTALLED): requirements.txt
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --disable-pip-version-check -r requirements.txt
+	touch $(INSTALLED)
+
+translations: $(INSTALLED)
+	$(BIN)/pybabel compile --use-fuzzy --statistics -d skotsel/translations 2>&1 | tail -n +1 >/dev/null
+
+run: translations
+	$(FLASK) db upgrade
+	$(FLASK) demo-data
+	@echo ""
+	@echo "skotsel runs on http://127.0.0.1:5000 — demo logins (password skotsel-demo-2026):"
+	@echo "  admin@almhult.example        municipality admin, Älmhult"
+	@echo "  granskare@almhult.example    reviewer, Älmhult"
+	@echo "  samordnare@hallaryd.example  coordinator, Hallaryds sockenråd"
+	@echo "  medlem@hallaryd.example      member, Hallaryds sockenråd"
+	@echo "  samordnare@virestad.example  coordinator, Virestads hembygdsförening"
+	@echo ""
+	$(FLASK) run --host 127.0.0.1 --port 5000
+
+test: translations
+	$(BIN)/pytest
+
+# Refresh the message catalogue after changing user-visible text; then translate the new entries in en/.
+extract-messages: $(INSTALLED)
+	$(BIN)/pybabel extract --no-location --sort-output -F babel.cfg -k _l -o skotsel/translations/messages.pot .
+	$(BIN)/pybabel update --no-fuzzy-matching --ignore-obsolete -i skotsel/translations/messages.pot -d skotsel/translations
+
+clean:
+	rm -rf $(VENV)

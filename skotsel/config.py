@@ -1,0 +1,29 @@
+"""Documented configuration defaults; create_app() layers instance/config.py, SKOTSEL_* variables and tests on top."""
+
+#: SQLAlchemy URL; None means instance/skotsel.sqlite. PostgreSQL: postgresql+psycopg://user:pass@host/db
+DATABASE_URL = None
+#: Secret for sessions and CSRF. None reads (or creates once) instance/secret_key.
+SECRET_KEY = None
+#: Language of the UI when the user has not chosen one.
+BABEL_DEFAULT_LOCALE = "sv"
+BABEL_DEFAULT_TIMEZONE = "Europe/Stockholm"
+LANGUAGES = ("sv", "en")
+#: Where the app sends e-mail (invitations). Tests point this at a local aiosmtpd.
+MAIL_SERVER = "127.0.0.1"
+MAIL_PORT = 25
+MAIL_USE_TLS = False
+MAIL_USERNAME = None
+MAIL_PASSWORD = None
+MAIL_SENDER = "skotsel <noreply@skotsel.invalid>"
+#: Absolute base URL used in e-mails when there is no request (CLI, scheduler).
+BASE_URL = "http://127.0.0.1:5000"
+#: Days an invitation link stays valid.
+INVITATION_DAYS = 7
+#: Shortest password accepted.
+PASSWORD_MIN_LENGTH = 12
+#: Map tiles; the only outside resource. Pages work without them.
+TILE_URL = "https://tile.openstreetmap.org/{z}/{x}/{y}.png"
+TILE_ATTRIBUTION = "&copy; OpenStreetMap-bidragsgivare"
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
+WTF_CSRF_TIME_LIMIT = None

@@ -1,0 +1,21 @@
+"""SQLAlchemy models, one module per aggregate; importing this package registers them all."""
+from skotsel.models.audit import AuditEvent
+from skotsel.models.agreements import AgreedTask, Agreement
+from skotsel.models.catalogue import TaskType
+from skotsel.models.organisations import Association, Municipality, Village
+from skotsel.models.sites import Site
+from skotsel.models.users import Invitation, Membership, User
+
+__all__ = [
+    "AgreedTask",
+    "Agreement",
+    "Association",
+    "AuditEvent",
+    "Invitation",
+    "Membership",
+    "Municipality",
+    "Site",
+    "TaskType",
+    "User",
+    "Village",
+]

@@ -1,0 +1,187 @@
+"""Skötselavtal and their agreed tasks: create, change, end and remove, each change audited."""
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+
+from skotsel.domain.errors import ValidationError
+from skotsel.domain.recurrence import Quota, Recurrence, Season, agreed_level_sentence
+from skotsel.extensions import db
+from skotsel.models import AgreedTask, Agreement, Association, Site, TaskType
+from skotsel.models.agreements import AGREEMENT_STATUSES, COMPENSATION_MODELS
+from skotsel.models.catalogue import PERFORMERS
+from skotsel.services import audit, ensure_unique, transaction
+
+AGREEMENT_FIELDS = ("title", "association_id", "starts_on", "ends_on", "status", "compensation_model",
+                    "compensation_amount", "compensation_cap", "signed_on", "notes")
+TASK_FIELDS = ("site_id", "task_type_id", "level_text", "rrule", "quota_count", "quota_gap_days", "season_start",
+               "season_end", "reminder_lead_days", "performed_by")
+
+
+def rule_of(task: AgreedTask | TaskType) -> Recurrence | Quota:
+    """The stored recurrence of an agreed task (or a task type's default) as a domain value."""
+    if isinstance(task, TaskType):
+        if task.default_rrule:
+            return Recurrence.parse(task.default_rrule)
+        return Quota(task.default_quota_count, task.default_quota_gap_days or 0)
+    if task.rrule:
+        return Recurrence.parse(task.rrule)
+    return Quota(task.quota_count, task.quota_gap_days or 0)
+
+
+def season_of(task: AgreedTask | TaskType) -> Season | None:
+    return Season.parse(task.season_start, task.season_end) if task.season_start else None
+
+
+def describe_agreed_task(task: AgreedTask, locale: str = "sv") -> str:
+    """The agreed level as a sentence a person reads, generated from the stored rule."""
+    return agreed_level_sentence(task.task_type.name(locale), rule_of(task), season_of(task), task.level_text, locale)
+
+
+def _agreement_values(municipality_id: int, exclude_id: int | None, values: dict) -> dict:
+    title = (values.get("title") or "").strip()
+    if not title:
+        raise ValidationError("Ange avtalets namn.", "Enter the agreement's title.", field="title")
+    association = db.session.get(Association, values.get("association_id") or 0)
+    if association is None or association.municipality_id != municipality_id:
+        raise ValidationError("Välj en förening i kommunen.", "Choose an association in the municipality.",
+                              field="association_id")
+    starts_on: date | None = values.get("starts_on")
+    ends_on: date | None = values.get("ends_on")
+    if starts_on is None or ends_on is None:
+        raise ValidationError("Ange avtalstidens start och slut.", "Enter when the agreement starts and ends.",
+                              field="starts_on" if starts_on is None else "ends_on")
+    if ends_on <= starts_on:
+        raise ValidationError("Avtalet måste sluta efter att det börjar.", "The agreement must end after it starts.",
+                              field="ends_on")
+    status = values.get("status") or "draft"
+    if status not in AGREEMENT_STATUSES:
+        raise ValidationError("Okänd status.", "Unknown status.", field="status")
+    model = values.get("compensation_model") or "none"
+    if model not in COMPENSATION_MODELS:
+        raise ValidationError("Okänd ersättningsmodell.", "Unknown compensation model.", field="compensation_model")
+    amount = Decimal(values.get("compensation_amount") or 0)
+    cap = values.get("compensation_cap")
+    for name, value in (("compensation_amount", amount), ("compensation_cap", cap)):
+        if value is not None and Decimal(value) < 0:
+            raise ValidationError("Beloppet kan inte vara negativt.", "The amount cannot be negative.", field=name)
+    ensure_unique(Agreement, Agreement.title, title, municipality_id=municipality_id, exclude_id=exclude_id,
+                  message_sv="Det finns redan ett avtal med det namnet.",
+                  message_en="There is already an agreement with that title.", field="title")
+    return {
+        "title": title,
+        "association_id": association.id,
+        "starts_on": starts_on,
+        "ends_on": ends_on,
+        "status": status,
+        "compensation_model": model,
+        "compensation_amount": amount,
+        "compensation_cap": Decimal(cap) if cap is not None else None,
+        "signed_on": values.get("signed_on"),
+        "notes": (values.get("notes") or "").strip(),
+    }
+
+
+def create_agreement(*, actor_id: int | None, municipality_id: int, **values) -> Agreement:
+    cleaned = _agreement_values(municipality_id, None, values)
+    with transaction():
+        agreement = Agreement(municipality_id=municipality_id, **cleaned)
+        db.session.add(agreement)
+        audit.record_create(actor_id=actor_id, obj=agreement, label=agreement.title, fields=AGREEMENT_FIELDS)
+    return agreement
+
+
+def update_agreement(*, actor_id: int | None, agreement: Agreement, **values) -> None:
+    cleaned = _agreement_values(agreement.municipality_id, agreement.id, values)
+    if cleaned["association_id"] != agreement.association_id and agreement.tasks:
+        raise ValidationError("Avtalet har skötselmoment; ta bort dem innan du byter förening.",
+                              "The agreement has agreed tasks; remove them before changing the association.",
+                              field="association_id")
+    with transaction():
+        changes = audit.apply_changes(agreement, cleaned)
+        if changes:
+            audit.record(actor_id=actor_id, action="update", obj=agreement, label=agreement.title, changes=changes)
+
+
+def delete_agreement(*, actor_id: int | None, agreement: Agreement) -> None:
+    """Remove a draft agreement with its agreed tasks; an agreement in force is ended instead."""
+    if agreement.status != "draft":
+        raise ValidationError("Bara utkast kan tas bort. Sätt status Avslutat för ett avtal som har gällt.",
+                              "Only drafts can be removed. Set an agreement that has been in force to Ended.")
+    with transaction():
+        for task in agreement.tasks:
+            audit.record_delete(actor_id=actor_id, obj=task, label=_task_label(task), fields=TASK_FIELDS)
+        audit.record_delete(actor_id=actor_id, obj=agreement, label=agreement.title, fields=AGREEMENT_FIELDS)
+        db.session.delete(agreement)
+
+
+def _task_label(task: AgreedTask) -> str:
+    return f"{task.task_type.name_sv} på {task.site.name} ({task.agreement.title})"
+
+
+def _task_values(agreement: Agreement, values: dict) -> dict:
+    municipality_id = agreement.municipality_id
+    site = db.session.get(Site, values.get("site_id") or 0)
+    if site is None or site.municipality_id != municipality_id:
+        raise ValidationError("Välj ett skötselobjekt i kommunen.", "Choose a site in the municipality.",
+                              field="site_id")
+    if site.association_id != agreement.association_id:
+        raise ValidationError("Skötselobjektet sköts inte av avtalets förening.",
+                              "The site is not kept by the agreement's association.", field="site_id")
+    task_type = db.session.get(TaskType, values.get("task_type_id") or 0)
+    if task_type is None or task_type.municipality_id != municipality_id:
+        raise ValidationError("Välj ett skötselmoment.", "Choose a task type.", field="task_type_id")
+    rule = values.get("rule")
+    season: Season | None = values.get("season")
+    if isinstance(rule, Quota):
+        if season is None:
+            raise ValidationError("Ett antal gånger kräver en säsong att räkna inom.",
+                                  "A quota needs a season to count within.", field="season_start")
+        rule.validate_fits(season)
+    elif not isinstance(rule, Recurrence):
+        raise ValidationError("Ange hur ofta momentet ska göras.", "Say how often the task is done.", field="pattern")
+    lead_days = values.get("reminder_lead_days")
+    lead_days = 0 if lead_days is None else lead_days
+    if not 0 <= lead_days <= 60:
+        raise ValidationError("Påminnelsen kan komma 0–60 dagar före.", "Reminders can come 0–60 days before.",
+                              field="reminder_lead_days")
+    performed_by = values.get("performed_by") or "association"
+    if performed_by not in PERFORMERS:
+        raise ValidationError("Välj vem som utför momentet.", "Choose who performs the task.", field="performed_by")
+    return {
+        "site_id": site.id,
+        "task_type_id": task_type.id,
+        "level_text": (values.get("level_text") or "").strip(),
+        "rrule": rule.to_rrule() if isinstance(rule, Recurrence) else None,
+        "quota_count": rule.count if isinstance(rule, Quota) else None,
+        "quota_gap_days": rule.min_gap_days if isinstance(rule, Quota) else None,
+        "season_start": season.start_text if season else None,
+        "season_end": season.end_text if season else None,
+        "reminder_lead_days": lead_days,
+        "performed_by": performed_by,
+    }
+
+
+def add_agreed_task(*, actor_id: int | None, agreement: Agreement, **values) -> AgreedTask:
+    cleaned = _task_values(agreement, values)
+    with transaction():
+        task = AgreedTask(municipality_id=agreement.municipality_id, agreement=agreement, **cleaned)
+        db.session.add(task)
+        db.session.flush()
+        audit.record_create(actor_id=actor_id, obj=task, label=_task_label(task), fields=TASK_FIELDS)
+    return task
+
+
+def update_agreed_task(*, actor_id: int | None, task: AgreedTask, **values) -> None:
+    cleaned = _task_values(task.agreement, values)
+    with transaction():
+        changes = audit.apply_changes(task, cleaned)
+        if changes:
+            db.session.flush()
+            audit.record(actor_id=actor_id, action="update", obj=task, label=_task_label(task), changes=changes)
+
+
+def delete_agreed_task(*, actor_id: int | None, task: AgreedTask) -> None:
+    with transaction():
+        audit.record_delete(actor_id=actor_id, obj=task, label=_task_label(task), fields=TASK_FIELDS)
+        db.session.delete(task)

@@ -1,0 +1,57 @@
+"""Föreningar: the associations a municipality makes agreements with."""
+from __future__ import annotations
+
+from skotsel.domain.errors import ValidationError
+from skotsel.domain.organisations import normalise_org_number
+from skotsel.extensions import db
+from skotsel.models import Association, Village
+from skotsel.services import audit, ensure_unique, transaction
+
+FIELDS = ("name", "org_number", "village_id", "contact_name", "email", "phone")
+
+
+def _clean(municipality_id: int, exclude_id: int | None, values: dict) -> dict:
+    name = (values.get("name") or "").strip()
+    if not name:
+        raise ValidationError("Ange föreningens namn.", "Enter the association's name.", field="name")
+    try:
+        org_number = normalise_org_number(values.get("org_number") or "")
+    except ValidationError as error:
+        raise ValidationError(error.message_sv, error.message_en, field="org_number") from error
+    village_id = values.get("village_id") or None
+    if village_id is not None:
+        village = db.session.get(Village, village_id)
+        if village is None or village.municipality_id != municipality_id:
+            raise ValidationError("Välj en ort i kommunen.", "Choose a village in the municipality.", field="village_id")
+    ensure_unique(Association, Association.name, name, municipality_id=municipality_id, exclude_id=exclude_id,
+                  message_sv="Det finns redan en förening med det namnet.",
+                  message_en="There is already an association with that name.", field="name")
+    ensure_unique(Association, Association.org_number, org_number, municipality_id=municipality_id,
+                  exclude_id=exclude_id, message_sv="Det finns redan en förening med det organisationsnumret.",
+                  message_en="There is already an association with that organisation number.", field="org_number")
+    return {
+        "name": name,
+        "org_number": org_number,
+        "village_id": village_id,
+        "contact_name": (values.get("contact_name") or "").strip(),
+        "email": (values.get("email") or "").strip().lower(),
+        "phone": (values.get("phone") or "").strip(),
+    }
+
+
+def create_association(*, actor_id: int | None, municipality_id: int, **values) -> Association:
+    cleaned = _clean(municipality_id, None, values)
+    with transaction():
+        association = Association(municipality_id=municipality_id, **cleaned)
+        db.session.add(association)
+        audit.record_create(actor_id=actor_id, obj=association, label=association.name, fields=FIELDS)
+    return association
+
+
+def update_association(*, actor_id: int | None, association: Association, **values) -> None:
+    cleaned = _clean(association.municipality_id, association.id, values)
+    with transaction():
+        changes = audit.apply_changes(association, cleaned)
+        if changes:
+            audit.record(actor_id=actor_id, action="update", obj=association, label=association.name,
+                         changes=changes)

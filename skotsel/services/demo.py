@@ -1,0 +1,231 @@
+"""The Älmhult demo data of DOMAIN.md: villages, associations, sites, agreements and the demo accounts.
+
+Get-or-create throughout, keyed by names and e-mail addresses, so loading twice changes nothing and a later
+version of this module can add what a new feature needs to an existing demo database.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+
+from sqlalchemy import select
+
+from skotsel.domain.recurrence import Quota, Recurrence, Season
+from skotsel.extensions import db
+from skotsel.models import Agreement, Association, Membership, Municipality, Site, TaskType, User, Village
+from skotsel.services import transaction
+from skotsel.services.agreements import add_agreed_task, create_agreement
+from skotsel.services.associations import create_association
+from skotsel.services.catalogue import seed_catalogue
+from skotsel.services.sites import create_site
+from skotsel.services.villages import create_village
+
+DEMO_PASSWORD = "skotsel-demo-2026"
+MUNICIPALITY = ("Älmhult kommun", "0765")
+
+
+@dataclass(frozen=True)
+class DemoSite:
+    name: str
+    kind: str
+    lat: float
+    lon: float
+    area_m2: int
+    #: Catalogue codes with the agreed level; a (count, gap) tuple in place of a code's default makes it a quota.
+    tasks: tuple[tuple[int, str] | tuple[int, str, tuple[int, int]], ...]
+    polygon: bool = False
+    notes: str = ""
+
+
+@dataclass(frozen=True)
+class DemoAssociation:
+    village: str
+    lat: float
+    lon: float
+    name: str
+    org_number: str
+    contact: str
+    compensation: tuple[str, str, str | None]
+    sites: tuple[DemoSite, ...]
+
+
+GREEN = ((1, "Högst 10 cm, klipps till 6–7 cm, inga klipphögar"), (6, "Tydliga kantlinjer mot gång och rabatt"),
+         (7, "Inga överfulla papperskorgar"), (19, "Grus, skräp och vinterskador åtgärdade"))
+BEACH = ((9, "Krattad sand, inget skräp eller glas"), (10, "Livboj med 25 m lina hel, fel anmäls direkt"),
+         (12, "Inga lösa plank eller spikar"), (13, "Förankrad och i våg"), (14, "Upptagen, skador noterade"),
+         (7, "Inga överfulla papperskorgar"))
+PLAYGROUND = ((16, "Inga trasiga delar, inget glas i sanden"), (17, "Bultar, kedjor och underlag kontrollerade"),
+              (7, "Inga överfulla papperskorgar"))
+
+ASSOCIATIONS = (
+    DemoAssociation("Hallaryd", 56.4856, 13.8856, "Hallaryds sockenråd", "8020043116", "Karin Svensson",
+                    ("fixed_per_year", "12000", None), (
+        DemoSite("Hembygdsparken vid Helge å", "green_space", 56.4862, 13.8871, 4200,
+                 GREEN + ((8, "Ingen synlig nedskräpning", (6, 10)),), polygon=True),
+        DemoSite("Mötesplats Hallaryd med lekplats", "playground", 56.4849, 13.8838, 900, PLAYGROUND,
+                 notes="Planerad mötesplats med lekplats och utegym."),
+    )),
+    DemoAssociation("Delary", 56.54889, 13.95361, "Delary byalag", "8020043223", "Lars Persson",
+                    ("per_m2", "0.28", None), (
+        DemoSite("Delary badplats", "beach", 56.5494, 13.9551, 2600, BEACH[:4] + ((11, "Rent, papper påfyllt"),),
+                 polygon=True),
+        DemoSite("Bruksparken", "green_space", 56.5479, 13.9522, 5100, GREEN[:3]),
+    )),
+    DemoAssociation("Eneryda", 56.69, 14.32, "Eneryda byalag", "8020043330", "Sofia Berg",
+                    ("fixed_per_year", "8000", None), (
+        DemoSite("Torget i Eneryda", "green_space", 56.6903, 14.3205, 1500, GREEN[:3] + ((20, "Löv bortforslade"),)),
+        DemoSite("Lekplatsen i Eneryda", "playground", 56.6911, 14.3188, 700, PLAYGROUND),
+    )),
+    DemoAssociation("Pjätteryd", 56.63861, 14.02417, "Pjätteryds hembygdsförening", "8020043447", "Nils Håkansson",
+                    ("per_occurrence", "150", "9000"), (
+        DemoSite("Grönytan vid skolan", "green_space", 56.6391, 14.0249, 3000, GREEN),
+        DemoSite("Lekplatsen vid skolan", "playground", 56.6384, 14.0236, 600, PLAYGROUND),
+    )),
+    DemoAssociation("Göteryd", 56.58, 13.88, "Göteryds hembygdsförening", "8020043553", "Eva Lindgren",
+                    ("fixed_per_year", "10000", None), (
+        DemoSite("Hembygdsparken i Göteryd", "green_space", 56.5806, 13.8812, 3800, GREEN),
+        DemoSite("Ramnäs badplats vid Römningen", "beach", 56.5712, 13.8695, 2100, BEACH, polygon=True),
+    )),
+    DemoAssociation("Virestad", 56.62361, 14.34, "Virestads hembygdsförening", "8020043660", "Maria Johansson",
+                    ("components_with_cap", "2000", "6000"), (
+        DemoSite("Välje badplats vid Virestadsjön", "beach", 56.6221, 14.3431, 3400,
+                 BEACH + ((11, "Torrtoaletterna rena, papper påfyllt"), (22, "Prov taget, resultatet anslaget")),
+                 polygon=True,
+                 notes="Cirka 70 m brygga, torrtoaletter."),
+        DemoSite("Hembygdsgården Virestad", "green_space", 56.6243, 14.3392, 2500, GREEN[:3]),
+    )),
+    DemoAssociation("Liatorp", 56.66, 14.28, "Liatorps intresseförening", "8020043777", "Johan Andersson",
+                    ("fixed_per_year", "6000", None), (
+        DemoSite("Grönytan vid affären", "green_space", 56.6604, 14.2807, 1100, GREEN[:3]),
+        DemoSite("Lekplatsen i Liatorp", "playground", 56.6612, 14.2789, 500, PLAYGROUND),
+    )),
+    DemoAssociation("Härlunda", 56.47, 14.43, "Härlunda intresseförening", "8020043884", "Birgitta Olsson",
+                    ("fixed_per_year", "10000", None), (
+        DemoSite("Härlunda badplats", "beach", 56.4712, 14.4321, 1900, BEACH[:5], polygon=True),
+        DemoSite("Tomten vid Handelsboden", "green_space", 56.4697, 14.4288, 1400, GREEN[:3]),
+    )),
+)
+
+#: Kept by the municipality itself, so it has no agreement.
+MOCKELN = DemoSite("Möckelns badplats", "beach", 56.58061, 14.15356, 6000, (), polygon=True)
+
+USERS = (
+    ("admin@almhult.example", "Åsa Lindqvist", "admin", None),
+    ("granskare@almhult.example", "Gunnar Ek", "reviewer", None),
+    ("samordnare@hallaryd.example", "Karin Svensson", "coordinator", "Hallaryds sockenråd"),
+    ("medlem@hallaryd.example", "Erik Nilsson", "member", "Hallaryds sockenråd"),
+    ("samordnare@virestad.example", "Maria Johansson", "coordinator", "Virestads hembygdsförening"),
+)
+
+
+def _geometry(site: DemoSite) -> dict:
+    """A point, or a small square of about 60 × 60 m around it for beaches and parks drawn as areas."""
+    if not site.polygon:
+        return {"type": "Point", "coordinates": [site.lon, site.lat]}
+    dlat, dlon = 0.00027, 0.00049
+    ring = [[site.lon - dlon, site.lat - dlat], [site.lon + dlon, site.lat - dlat],
+            [site.lon + dlon, site.lat + dlat], [site.lon - dlon, site.lat + dlat], [site.lon - dlon, site.lat - dlat]]
+    return {"type": "Polygon", "coordinates": [ring]}
+
+
+def _get(model, **keys):
+    return db.session.scalar(select(model).filter_by(**keys))
+
+
+def load_demo_data() -> bool:
+    """Load the demo; return True if anything was added."""
+    name, code = MUNICIPALITY
+    municipality = _get(Municipality, name=name)
+    added = municipality is None
+    if municipality is None:
+        with transaction():
+            municipality = Municipality(name=name, code=code)
+            db.session.add(municipality)
+    mid = municipality.id
+    added |= seed_catalogue(municipality_id=mid) > 0
+    task_types = {t.code: t for t in db.session.scalars(select(TaskType).where(TaskType.municipality_id == mid))}
+
+    if _get(Village, municipality_id=mid, name="Älmhult") is None:
+        create_village(actor_id=None, municipality_id=mid, name="Älmhult", lat=56.5511, lon=14.1372)
+        added = True
+    added |= _site(mid, MOCKELN, village_id=_get(Village, municipality_id=mid, name="Älmhult").id,
+                   association_id=None) is not None
+
+    for demo in ASSOCIATIONS:
+        village = _get(Village, municipality_id=mid, name=demo.village)
+        if village is None:
+            village = create_village(actor_id=None, municipality_id=mid, name=demo.village, lat=demo.lat, lon=demo.lon)
+            added = True
+        association = _get(Association, municipality_id=mid, name=demo.name)
+        if association is None:
+            slug = demo.village.lower().replace("ä", "a").replace("ö", "o").replace("å", "a")
+            association = create_association(
+                actor_id=None, municipality_id=mid, name=demo.name, org_number=demo.org_number,
+                village_id=village.id, contact_name=demo.contact, email=f"kontakt@{slug}.example",
+                phone="0476-55 00 00",
+            )
+            added = True
+        sites = [_site(mid, s, village_id=village.id, association_id=association.id) for s in demo.sites]
+        added |= any(s is not None for s in sites)
+        title = f"Skötselavtal {demo.name} 2025–2027"
+        if _get(Agreement, municipality_id=mid, title=title) is None:
+            _agreement(mid, association, title, demo, task_types)
+            added = True
+
+    added |= _users(mid)
+    return added
+
+
+def _site(mid: int, demo: DemoSite, *, village_id: int, association_id: int | None) -> Site | None:
+    """Create the site unless it exists; return it only when created."""
+    if _get(Site, municipality_id=mid, name=demo.name) is not None:
+        return None
+    return create_site(actor_id=None, municipality_id=mid, name=demo.name, kind=demo.kind, village_id=village_id,
+                       association_id=association_id, geometry=_geometry(demo), area_m2=demo.area_m2,
+                       notes=demo.notes)
+
+
+def _agreement(mid: int, association: Association, title: str, demo: DemoAssociation, task_types: dict) -> None:
+    model, amount, cap = demo.compensation
+    agreement = create_agreement(
+        actor_id=None, municipality_id=mid, association_id=association.id, title=title,
+        starts_on=date(2025, 1, 1), ends_on=date(2027, 12, 31), status="active", compensation_model=model,
+        compensation_amount=Decimal(amount), compensation_cap=Decimal(cap) if cap else None,
+        signed_on=date(2024, 12, 10), notes="Demo: påhittat avtal för att visa skotsel.",
+    )
+    for demo_site in demo.sites:
+        site = _get(Site, municipality_id=mid, name=demo_site.name)
+        for spec in demo_site.tasks:
+            code, level = spec[0], spec[1]
+            task_type = task_types[code]
+            season = Season.parse(task_type.season_start, task_type.season_end) if task_type.season_start else None
+            if len(spec) == 3:
+                count, gap = spec[2]
+                rule = Quota(count, gap)
+                season = Season.parse("05-15", "09-30")
+            elif task_type.default_rrule:
+                rule = Recurrence.parse(task_type.default_rrule)
+            else:
+                rule = Quota(task_type.default_quota_count, task_type.default_quota_gap_days or 0)
+            add_agreed_task(actor_id=None, agreement=agreement, site_id=site.id, task_type_id=task_type.id,
+                            level_text=level, rule=rule, season=season, reminder_lead_days=2,
+                            performed_by=task_type.performed_by)
+
+
+def _users(mid: int) -> bool:
+    added = False
+    with transaction():
+        for email, name, role, association_name in USERS:
+            user = _get(User, email=email)
+            if user is None:
+                user = User(email=email, name=name)
+                user.set_password(DEMO_PASSWORD)
+                db.session.add(user)
+                added = True
+            association_id = _get(Association, municipality_id=mid, name=association_name).id \
+                if association_name else None
+            if not any(m.association_id == association_id and m.municipality_id == mid for m in user.memberships):
+                user.memberships.append(Membership(municipality_id=mid, association_id=association_id, role=role))
+                added = True
+    return added

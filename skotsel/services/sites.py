@@ -1,0 +1,91 @@
+"""Skötselobjekt: register, change and remove the places associations keep."""
+from __future__ import annotations
+
+from sqlalchemy import select
+
+from skotsel.domain.errors import ValidationError
+from skotsel.domain.geometry import centroid, parse_geometry
+from skotsel.extensions import db
+from skotsel.models import AgreedTask, Association, Site, Village
+from skotsel.models.sites import SITE_KINDS
+from skotsel.services import audit, ensure_unique, transaction
+
+FIELDS = ("name", "kind", "village_id", "association_id", "geometry", "area_m2", "notes")
+
+
+def _owned(model, object_id: int | None, municipality_id: int, field: str, message_sv: str, message_en: str):
+    if object_id is None:
+        return None
+    obj = db.session.get(model, object_id)
+    if obj is None or obj.municipality_id != municipality_id:
+        raise ValidationError(message_sv, message_en, field=field)
+    return object_id
+
+
+def _clean(municipality_id: int, exclude_id: int | None, values: dict) -> dict:
+    name = (values.get("name") or "").strip()
+    if not name:
+        raise ValidationError("Ange skötselobjektets namn.", "Enter the site's name.", field="name")
+    kind = values.get("kind")
+    if kind not in SITE_KINDS:
+        raise ValidationError("Välj vilken sorts plats det är.", "Choose the kind of site.", field="kind")
+    area = values.get("area_m2")
+    if area is not None and area < 0:
+        raise ValidationError("Ytan kan inte vara negativ.", "The area cannot be negative.", field="area_m2")
+    try:
+        geometry = parse_geometry(values.get("geometry"))
+    except ValidationError as error:
+        raise ValidationError(error.message_sv, error.message_en, field="geometry") from error
+    lat, lon = centroid(geometry)
+    ensure_unique(Site, Site.name, name, municipality_id=municipality_id, exclude_id=exclude_id,
+                  message_sv="Det finns redan ett skötselobjekt med det namnet.",
+                  message_en="There is already a site with that name.", field="name")
+    return {
+        "name": name,
+        "kind": kind,
+        "village_id": _owned(Village, values.get("village_id") or None, municipality_id, "village_id",
+                             "Välj en ort i kommunen.", "Choose a village in the municipality."),
+        "association_id": _owned(Association, values.get("association_id") or None, municipality_id,
+                                 "association_id", "Välj en förening i kommunen.",
+                                 "Choose an association in the municipality."),
+        "geometry": geometry,
+        "lat": lat,
+        "lon": lon,
+        "area_m2": area,
+        "notes": (values.get("notes") or "").strip(),
+    }
+
+
+def create_site(*, actor_id: int | None, municipality_id: int, **values) -> Site:
+    cleaned = _clean(municipality_id, None, values)
+    with transaction():
+        site = Site(municipality_id=municipality_id, **cleaned)
+        db.session.add(site)
+        audit.record_create(actor_id=actor_id, obj=site, label=site.name, fields=FIELDS)
+    return site
+
+
+def update_site(*, actor_id: int | None, site: Site, **values) -> None:
+    cleaned = _clean(site.municipality_id, site.id, values)
+    if cleaned["association_id"] != site.association_id and db.session.scalar(
+        select(AgreedTask.id).where(AgreedTask.site_id == site.id).limit(1)
+    ):
+        raise ValidationError(
+            "Skötselobjektet ingår i ett avtal; byt ansvarig förening genom att ändra avtalet först.",
+            "The site is part of an agreement; change the agreement before changing the responsible association.",
+            field="association_id",
+        )
+    with transaction():
+        changes = audit.apply_changes(site, cleaned)
+        if changes:
+            audit.record(actor_id=actor_id, action="update", obj=site, label=site.name, changes=changes)
+
+
+def delete_site(*, actor_id: int | None, site: Site) -> None:
+    """Remove a site that no agreement covers."""
+    if db.session.scalar(select(AgreedTask.id).where(AgreedTask.site_id == site.id).limit(1)):
+        raise ValidationError("Skötselobjektet ingår i ett avtal och kan inte tas bort.",
+                              "The site is part of an agreement and cannot be removed.")
+    with transaction():
+        audit.record_delete(actor_id=actor_id, obj=site, label=site.name, fields=FIELDS)
+        db.session.delete(site)

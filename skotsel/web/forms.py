@@ -1,0 +1,40 @@
+"""Form pieces shared by every blueprint: the language switch, safe redirects, service errors on fields."""
+from __future__ import annotations
+
+from urllib.parse import urlsplit
+
+from flask_babel import get_locale
+from flask_wtf import FlaskForm
+from wtforms import HiddenField
+
+from skotsel.domain.errors import ValidationError
+
+
+class LanguageForm(FlaskForm):
+    locale = HiddenField()
+
+
+class DeleteForm(FlaskForm):
+    """An empty form: only the CSRF token, for delete and remove buttons."""
+
+
+def safe_next(target: str | None) -> str | None:
+    """Only a local path (no scheme, no host, no '//' or backslash trick) is a safe place to return to."""
+    if not target or not target.startswith("/") or target.startswith("//") or "\\" in target:
+        return None
+    parts = urlsplit(target)
+    return target if not parts.scheme and not parts.netloc else None
+
+
+def error_message(error: ValidationError) -> str:
+    return error.message_en if str(get_locale()) == "en" and error.message_en else error.message_sv
+
+
+def show_error(form: FlaskForm, error: ValidationError) -> str | None:
+    """Attach a service's ValidationError to its field; return the message if it belongs to no field."""
+    message = error_message(error)
+    field = getattr(form, error.field, None) if error.field else None
+    if field is not None:
+        field.errors = [*field.errors, message] if isinstance(field.errors, list) else [message]
+        return None
+    return message

@@ -1,0 +1,97 @@
+"""The one access check, over every role × object kind × own/other association and municipality."""
+import pytest
+
+from skotsel.extensions import db
+from skotsel.models import (
+    AgreedTask, Agreement, Association, AuditEvent, Membership, Municipality, Site, TaskType, User, Village,
+)
+from skotsel.services.access import Forbidden, NotFound, Principal, load, visible
+
+PRINCIPALS = ("anonymous", "member_a", "coordinator_a", "coordinator_b", "reviewer", "admin", "other_admin")
+
+#: What each principal may do with each object: "-" invisible (404), "r" read only (403 on change), "w" change.
+#: Columns follow OBJECTS; a/b are associations of the home municipality, c of the other municipality.
+OBJECTS = ("municipality_home", "village_home", "task_type_home", "association_a", "association_b",
+           "association_c", "site_a", "site_b", "site_c", "agreement_a", "agreement_b", "agreement_c",
+           "task_a", "task_b", "task_c", "membership_member_a", "membership_coordinator_b", "user_member_a",
+           "audit_home")
+EXPECTED = {
+    #                  mun vil typ asA asB asC siA siB siC agA agB agC taA taB taC msA msB usA aud
+    "anonymous":     " -   -   -   -   -   -   -   -   -   -   -   -   -   -   -   -   -   -   - ",
+    "member_a":      " r   r   r   r   -   -   r   -   -   r   -   -   r   -   -   r   -   r   - ",
+    "coordinator_a": " r   r   r   r   -   -   r   -   -   r   -   -   r   -   -   w   -   r   - ",
+    "coordinator_b": " r   r   r   -   r   -   -   r   -   -   r   -   -   r   -   -   w   -   - ",
+    "reviewer":      " r   r   r   r   r   -   r   r   -   r   r   -   r   r   -   r   r   r   - ",
+    "admin":         " w   w   w   w   w   -   w   w   -   w   w   -   w   w   -   w   w   r   r ",
+    "other_admin":   " -   -   -   -   -   w   -   -   w   -   -   w   -   -   w   -   -   -   - ",
+}
+
+
+def _objects(world):
+    member_a_membership = world.member_a.memberships[0]
+    event = AuditEvent(municipality_id=world.home.id, actor_id=world.admin.id, action="create",
+                       object_type="Village", object_id=world.village.id, object_label="Hallaryd", changes={})
+    db.session.add(event)
+    db.session.commit()
+    return {
+        "municipality_home": world.home, "village_home": world.village, "task_type_home": world.task_type,
+        "association_a": world.a, "association_b": world.b, "association_c": world.c,
+        "site_a": world.site_a, "site_b": world.site_b, "site_c": world.site_c,
+        "agreement_a": world.agreement_a, "agreement_b": world.agreement_b, "agreement_c": world.agreement_c,
+        "task_a": world.task_a, "task_b": world.task_b, "task_c": world.task_c,
+        "membership_member_a": member_a_membership,
+        "membership_coordinator_b": world.coordinator_b.memberships[0],
+        "user_member_a": world.member_a, "audit_home": event,
+    }
+
+
+CASES = [(who, obj, EXPECTED[who].split()[i]) for who in PRINCIPALS for i, obj in enumerate(OBJECTS)]
+
+
+def test_the_table_covers_every_object():
+    assert all(len(row.split()) == len(OBJECTS) for row in EXPECTED.values())
+
+
+@pytest.mark.parametrize(("who", "obj", "expected"), CASES, ids=[f"{w}-{o}" for w, o, _ in CASES])
+def test_load_answers_as_the_table_says(world, who, obj, expected):
+    principal = Principal() if who == "anonymous" else Principal.of(getattr(world, who))
+    target = _objects(world)[obj]
+    model = type(target)
+    if expected == "-":
+        with pytest.raises(NotFound):
+            load(principal, model, target.id)
+        assert target.id not in db.session.scalars(visible(principal, model).with_only_columns(model.id)).all()
+        return
+    assert load(principal, model, target.id) is target
+    if expected == "w":
+        assert load(principal, model, target.id, "write") is target
+    else:
+        with pytest.raises(Forbidden):
+            load(principal, model, target.id, "write")
+
+
+def test_a_missing_id_is_not_found_like_an_invisible_one(world):
+    principal = Principal.of(world.admin)
+    with pytest.raises(NotFound):
+        load(principal, Site, 999_999)
+    with pytest.raises(NotFound):
+        load(principal, Site, world.site_c.id)
+
+
+def test_a_deactivated_user_reaches_nothing(world):
+    world.admin.is_active = False
+    db.session.commit()
+    with pytest.raises(NotFound):
+        load(Principal.of(world.admin), Village, world.village.id)
+
+
+@pytest.mark.parametrize("model", [Municipality, Village, TaskType, Association, Site, Agreement, AgreedTask,
+                                   Membership, User, AuditEvent])
+def test_lists_of_an_association_member_hold_only_their_own_association(world, model):
+    rows = db.session.scalars(visible(Principal.of(world.member_a), model)).all()
+    for row in rows:
+        owner = getattr(row, "association_id", None) if not isinstance(row, Association) else row.id
+        if owner is not None:
+            assert owner == world.a.id
+        municipality = row.id if isinstance(row, Municipality) else getattr(row, "municipality_id", world.home.id)
+        assert municipality == world.home.id
