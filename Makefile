@@ -13,7 +13,7 @@ $(INSTALLED): requirements.txt
 	touch $(INSTALLED)
 
 translations: $(INSTALLED)
-	$(BIN)/pybabel compile --use-fuzzy --statistics -d skotsel/translations 2>&1 | tail -n +1 >/dev/null
+	$(BIN)/pybabel -q compile -d skotsel/translations
 
 run: translations
 	$(FLASK) db upgrade

@@ -79,7 +79,8 @@ def _unwrap(data: Any) -> dict:
             raise _invalid("Samlingen innehåller inget objekt; rita en punkt eller en yta.",
                            "The collection holds no feature; draw a point or an area.")
         if len(features) > 1:
-            raise _invalid(f"Samlingen innehåller {len(features)} objekt; ett skötselobjekt har en punkt eller en yta.",
+            raise _invalid(f"Samlingen innehåller {len(features)} objekt; "
+                           "ett skötselobjekt har en punkt eller en yta.",
                            f"The collection holds {len(features)} features; a site has one point or one area.")
         data = features[0]
     if isinstance(data, dict) and data.get("type") == "Feature":
@@ -95,9 +96,11 @@ def _unwrap(data: Any) -> dict:
 def _position(value: Any) -> Position:
     # A third number is an altitude from GPS or GIS exports; a site on a map does not need it.
     if not isinstance(value, (list, tuple)) or len(value) not in (2, 3):
-        raise _invalid("En position ska skrivas [longitud, latitud].", "A position must be written [longitude, latitude].")
+        raise _invalid("En position ska skrivas [longitud, latitud].",
+                       "A position must be written [longitude, latitude].")
     if not all(isinstance(number, (int, float)) and not isinstance(number, bool) for number in value):
-        raise _invalid(f"Koordinaterna i {_text(value)} ska vara tal.", f"The coordinates in {_text(value)} must be numbers.")
+        raise _invalid(f"Koordinaterna i {_text(value)} ska vara tal.",
+                       f"The coordinates in {_text(value)} must be numbers.")
     if not all(math.isfinite(number) for number in value):
         raise _invalid(f"Koordinaterna i {_text(value)} ska vara ändliga tal.",
                        f"The coordinates in {_text(value)} must be finite numbers.")
@@ -118,7 +121,8 @@ def _in_sweden(lon: float, lat: float) -> bool:
 
 def _polygon(rings: Any) -> list[list[Position]]:
     if not isinstance(rings, list) or not rings or not all(isinstance(ring, list) for ring in rings):
-        raise _invalid("En yta ska vara en lista med ringar av positioner.", "An area must be a list of rings of positions.")
+        raise _invalid("En yta ska vara en lista med ringar av positioner.",
+                       "An area must be a list of rings of positions.")
     if sum(map(len, rings)) > MAX_POSITIONS:
         raise _invalid(f"Ytan har för många hörn; högst {MAX_POSITIONS} går.",
                        f"The area has too many corners; at most {MAX_POSITIONS} are allowed.")
@@ -131,14 +135,18 @@ def _ring(raw: list, is_outer: bool) -> list[Position]:
         # A double click in the drawing tool repeats a corner; the repeat adds nothing.
         if not ring or position != ring[-1]:
             ring.append(position)
-    what_sv, what_en = ("Ytans kant", "The area's edge") if is_outer else ("Ett hål i ytan", "A hole in the area")
+    # Swedish agrees with the noun: "kanten är sluten" but "hålet är slutet".
+    what_sv, closed_sv, itself_sv, it_sv = ("Ytans kant", "sluten", "själv", "den") if is_outer \
+        else ("Ett hål i ytan", "slutet", "självt", "det")
+    what_en = "The area's edge" if is_outer else "A hole in the area"
     if len(ring) < 2 or ring[0] != ring[-1]:
-        raise _invalid(f"{what_sv} är inte sluten: första och sista positionen ska vara samma.",
+        raise _invalid(f"{what_sv} är inte {closed_sv}: första och sista positionen ska vara samma.",
                        f"{what_en} is not closed: the first and last position must be the same.")
     if len(ring) < 4 or len({tuple(position) for position in ring}) < 3:
-        raise _invalid(f"{what_sv} behöver minst tre olika hörn.", f"{what_en} needs at least three different corners.")
+        raise _invalid(f"{what_sv} behöver minst tre olika hörn.",
+                       f"{what_en} needs at least three different corners.")
     if _crosses_itself(ring):
-        raise _invalid(f"{what_sv} korsar sig själv; rita om den så att kanten inte korsar sig.",
+        raise _invalid(f"{what_sv} korsar sig {itself_sv}; rita om {it_sv} så att kanten inte korsar sig.",
                        f"{what_en} crosses itself; redraw it so that the edge does not cross.")
     return ring
 

@@ -29,7 +29,7 @@ def normalise_org_number(text: str) -> str:
 
 
 def format_org_number(digits: str) -> str:
-    """"5560360793" → "556036-0793", the way Bolagsverket writes it."""
+    """Write ten digits the way Bolagsverket does: "5560360793" → "556036-0793"."""
     return f"{digits[:6]}-{digits[6:]}"
 
 

@@ -53,20 +53,17 @@ class Recurrence:
     def parse(cls, text: str) -> Recurrence:
         """Read an RFC 5545 RRULE value, with or without the "RRULE:" prefix."""
         parts = _split_rrule(text)
+        interval, byweekday = _interval(parts), tuple(parts["BYDAY"].split(",")) if "BYDAY" in parts else ()
+        bymonth, bymonthday = _integers(parts, "BYMONTH"), _integers(parts, "BYMONTHDAY")
         try:
-            recurrence = cls(
-                freq=parts["FREQ"],
-                interval=_interval(parts),
-                byweekday=tuple(parts["BYDAY"].split(",")) if "BYDAY" in parts else (),
-                bymonth=_integers(parts, "BYMONTH", ""),
-                bymonthday=_integers(parts, "BYMONTHDAY", ""),
-            )
+            recurrence = cls(parts["FREQ"], interval, byweekday, bymonth, bymonthday)
         except ValidationError as error:
             raise _invalid(_lower_first(error.message_sv), _lower_first(error.message_en)) from error
         try:
             recurrence.to_dateutil(_PROBE_START)
         except ValueError as error:
-            raise _invalid(f"dateutil kan inte läsa regeln ({error}).", f"dateutil cannot read it ({error}).") from error
+            raise _invalid(f"dateutil kan inte läsa regeln ({error}).",
+                           f"dateutil cannot read it ({error}).") from error
         return recurrence
 
     def to_rrule(self) -> str:
@@ -122,10 +119,11 @@ class Recurrence:
         elif self.freq == "WEEKLY":
             fits = not self.bymonth
         elif self.freq == "MONTHLY":
-            fits = not self.bymonth and not (self.bymonthday and self.byweekday) \
-                and (not self.bymonthday or (len(self.bymonthday) == 1 and self.bymonthday[0] > 0)) \
-                and (not self.byweekday or (len(self.byweekday) == 1
-                                            and _split_weekday(self.byweekday[0])[0] in FORM_ORDINALS))
+            # The form offers one day of the month, or one weekday in order, or neither.
+            one_day = len(self.bymonthday) == 1 and self.bymonthday[0] > 0 and not self.byweekday
+            one_weekday = len(self.byweekday) == 1 and not self.bymonthday \
+                and _split_weekday(self.byweekday[0])[0] in FORM_ORDINALS
+            fits = not self.bymonth and (one_day or one_weekday or not (self.bymonthday or self.byweekday))
         else:
             fits = not (self.byweekday or self.bymonthday)
         return self.freq.lower() if fits else "custom"
@@ -134,7 +132,8 @@ class Recurrence:
         has_ordinal = any(_split_weekday(token)[0] is not None for token in self.byweekday)
         if has_ordinal and self.freq in ("DAILY", "WEEKLY"):
             raise ValidationError(
-                "Veckodag med ordningstal (t.ex. första lördagen, 1SA) går bara med månadsvis eller årlig upprepning.",
+                "Veckodag med ordningstal (t.ex. första lördagen, 1SA) går bara med månadsvis "
+                "eller årlig upprepning.",
                 "A weekday with an ordinal (e.g. first Saturday, 1SA) only works with monthly or yearly recurrence.",
                 field="ordinal")
         if self.bymonthday and self.freq == "WEEKLY":
@@ -260,12 +259,13 @@ def _interval(parts: dict[str, str]) -> int:
     return int(text)
 
 
-def _integers(parts: dict[str, str], name: str, default: str) -> tuple[int, ...]:
-    items = parts.get(name, default)
-    if not items:
+def _integers(parts: dict[str, str], name: str) -> tuple[int, ...]:
+    if name not in parts:
         return ()
+    items = parts[name]
     if not all(_INTEGER.fullmatch(item) for item in items.split(",")):
-        raise _invalid(f"{name} ska vara heltal åtskilda med komma.", f"{name} must be whole numbers separated by commas.")
+        raise _invalid(f"{name} ska vara heltal åtskilda med komma.",
+                       f"{name} must be whole numbers separated by commas.")
     return tuple(int(item) for item in items.split(","))
 
 
@@ -322,9 +322,10 @@ def _checked_weekdays(values: tuple[str, ...]) -> tuple[str, ...]:
             raise _unknown_weekday(token)
         ordinal = int(match[1]) if match[1] else None
         if ordinal is not None and not (ordinal != 0 and -5 <= ordinal <= 5):
-            raise ValidationError(f"Ordningstalet i {token} går inte; ange 1–5, eller -1 till -5 räknat från slutet.",
-                                  f"The ordinal in {token} is not possible; use 1–5, or -1 to -5 counting from the end.",
-                                  field="ordinal")
+            raise ValidationError(
+                f"Ordningstalet i {token} går inte; ange 1–5, eller -1 till -5 räknat från slutet.",
+                f"The ordinal in {token} is not possible; use 1–5, or -1 to -5 counting from the end.",
+                field="ordinal")
         parsed.add((ordinal, match[2]))
     ordered = sorted(parsed, key=lambda item: (WEEKDAYS.index(item[1]), _ordinal_order(item[0])))
     return tuple(f"{'' if ordinal is None else ordinal}{day}" for ordinal, day in ordered)
@@ -428,6 +429,9 @@ class _Swedish:
     def day_month(self, month: int, day: int) -> str:
         return f"{day} {self.month_abbreviations[month - 1]}"
 
+    def between(self, start: tuple[int, int], end: tuple[int, int]) -> str:
+        return f"mellan {self.day_month(*start)} och {self.day_month(*end)}"
+
     def _every_word(self, n: int, neuter: bool) -> str:
         if n == 1:
             return "varje"
@@ -515,6 +519,9 @@ class _English:
 
     def day_month(self, month: int, day: int) -> str:
         return f"{day} {self.month_abbreviations[month - 1]}"
+
+    def between(self, start: tuple[int, int], end: tuple[int, int]) -> str:
+        return f"between {self.day_month(*start)} and {self.day_month(*end)}"
 
     def _nth(self, n: int) -> str:
         return self._ordinal_words[n - 1] if n > 0 else self._from_end(-n)
@@ -649,13 +656,16 @@ class Season:
     def contains(self, day: date) -> bool:
         return self._contains((day.month, day.day))
 
+    def covers_month(self, month: int) -> bool:
+        return all(self._contains((month, day)) for day in range(1, _DAYS_IN_MONTH[month - 1] + 1))
+
     def length_days(self) -> int:
         """Days in the season in a year without 29 February."""
         leap_days = (_leap_year_day(self.end) - _leap_year_day(self.start)) % 366 + 1
         return leap_days - (1 if self._contains((2, 29)) else 0)
 
     def describe(self, locale: str = "sv") -> str:
-        """"15 maj–30 sep"; whole months collapse to "maj–sep"; 1 Jan–31 Dec is "hela året"."""
+        """In words: "15 maj–30 sep"; whole months collapse to "maj–sep"; 1 Jan–31 Dec is "hela året"."""
         words = _words(locale)
         if self.is_all_year:
             return words.all_year
@@ -716,8 +726,8 @@ class Quota:
         gap_sv = f" med minst {_days_sv(self.min_gap_days)} emellan" if self.min_gap_days else ""
         gap_en = f" at least {_days_en(self.min_gap_days)} apart" if self.min_gap_days else ""
         raise ValidationError(
-            f"{_times_sv(self.count)}{gap_sv} ryms inte {_within(season, _SWEDISH, 'mellan', 'och', 'på ett år')}.",
-            f"{_times_en(self.count)}{gap_en} do not fit {_within(season, _ENGLISH, 'between', 'and', 'in a year')}.",
+            f"{_times_sv(self.count)}{gap_sv} ryms inte {_within(season, _SWEDISH, 'på ett år')}.",
+            f"{_times_en(self.count)}{gap_en} do not fit {_within(season, _ENGLISH, 'in a year')}.",
             field="quota_count")
 
 
@@ -737,19 +747,22 @@ def _days_en(days: int) -> str:
     return f"{days} {'day' if days == 1 else 'days'}"
 
 
-def _within(season: Season | None, words: _Words, between: str, conjunction: str, whole_year: str) -> str:
-    if season is None or season.is_all_year:
-        return whole_year
-    return f"{between} {words.day_month(*season.start)} {conjunction} {words.day_month(*season.end)}"
+def _within(season: Season | None, words: _Words, whole_year: str) -> str:
+    return whole_year if season is None or season.is_all_year else words.between(season.start, season.end)
 
 
 def describe_quota(quota: Quota, season: Season | None, locale: str = "sv") -> str:
-    """"minst 6 gånger mellan 15 maj och 30 sep, minst 10 dagar isär"."""
+    """The quota in words: "minst 6 gånger mellan 15 maj och 30 sep, minst 10 dagar isär"."""
     if _words(locale) is _ENGLISH:
         gap = f", at least {_days_en(quota.min_gap_days)} apart" if quota.min_gap_days else ""
-        return f"at least {_times_en(quota.count)} {_within(season, _ENGLISH, 'between', 'and', 'a year')}{gap}"
+        return f"at least {_times_en(quota.count)} {_within(season, _ENGLISH, 'a year')}{gap}"
     gap = f", minst {_days_sv(quota.min_gap_days)} isär" if quota.min_gap_days else ""
-    return f"minst {_times_sv(quota.count)} {_within(season, _SWEDISH, 'mellan', 'och', 'per år')}{gap}"
+    return f"minst {_times_sv(quota.count)} {_within(season, _SWEDISH, 'per år')}{gap}"
+
+
+def _names_months_within(rule: Recurrence, season: Season) -> bool:
+    # "en gång i maj" already says when; adding the season "maj" would only repeat it.
+    return bool(rule.bymonth) and all(season.covers_month(month) for month in rule.bymonth)
 
 
 def agreed_level_sentence(task_name: str, rule: Recurrence | Quota, season: Season | None, level_text: str,
@@ -759,7 +772,7 @@ def agreed_level_sentence(task_name: str, rule: Recurrence | Quota, season: Seas
         sentence = f"{task_name} {describe_quota(rule, season, locale)}"
     else:
         sentence = f"{task_name} {describe(rule, locale)}"
-        if season is not None and not season.is_all_year:
+        if season is not None and not season.is_all_year and not _names_months_within(rule, season):
             sentence += f" {season.describe(locale)}"
     level = (level_text or "").strip()
     return f"{sentence} · {level}" if level else sentence

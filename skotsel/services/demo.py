@@ -90,7 +90,7 @@ ASSOCIATIONS = (
     DemoAssociation("Virestad", 56.62361, 14.34, "Virestads hembygdsförening", "8020043660", "Maria Johansson",
                     ("components_with_cap", "2000", "6000"), (
         DemoSite("Välje badplats vid Virestadsjön", "beach", 56.6221, 14.3431, 3400,
-                 BEACH + ((11, "Torrtoaletterna rena, papper påfyllt"), (22, "Prov taget, resultatet anslaget")),
+                 BEACH[:4] + ((11, "Torrtoaletterna rena, papper påfyllt"), (22, "Prov taget, resultatet anslaget")),
                  polygon=True,
                  notes="Cirka 70 m brygga, torrtoaletter."),
         DemoSite("Hembygdsgården Virestad", "green_space", 56.6243, 14.3392, 2500, GREEN[:3]),

@@ -1,0 +1,99 @@
+"""flask commands: demo data (idempotent, complete, signs in), creating a municipality and its staff."""
+from datetime import date
+
+import pytest
+from sqlalchemy import func, select
+
+from skotsel.extensions import db
+from skotsel.models import AgreedTask, Agreement, Association, AuditEvent, Membership, Municipality, Site, TaskType, \
+    User, Village
+from skotsel.services.demo import DEMO_PASSWORD
+from tests.conftest import login
+
+DEMO_LOGINS = ("admin@almhult.example", "granskare@almhult.example", "samordnare@hallaryd.example",
+               "medlem@hallaryd.example", "samordnare@virestad.example")
+TABLES = (Municipality, Village, Association, User, Membership, Site, TaskType, Agreement, AgreedTask, AuditEvent)
+
+
+def _counts():
+    return {model.__name__: db.session.scalar(select(func.count()).select_from(model)) for model in TABLES}
+
+
+@pytest.fixture
+def demo(app, ctx):
+    result = app.test_cli_runner().invoke(args=["demo-data"])
+    assert result.exit_code == 0, result.output
+    return result
+
+
+def test_demo_data_twice_changes_nothing(app, demo):
+    assert "Demo data loaded." in demo.output
+    before = _counts()
+    again = app.test_cli_runner().invoke(args=["demo-data"])
+    assert again.exit_code == 0 and "nothing changed" in again.output
+    assert _counts() == before
+
+
+def test_demo_has_almhult_with_eight_villages_associations_and_their_agreements(demo):
+    municipality = db.session.scalar(select(Municipality).filter_by(name="Älmhult kommun"))
+    assert municipality.code == "0765"
+    associations = db.session.scalars(select(Association)).all()
+    assert len(associations) == 8
+    assert {"Hallaryds sockenråd", "Virestads hembygdsförening", "Härlunda intresseförening"} <= \
+        {a.name for a in associations}
+    for association in associations:
+        agreements = db.session.scalars(select(Agreement).filter_by(association_id=association.id)).all()
+        assert [(a.starts_on, a.ends_on, a.status) for a in agreements] == \
+            [(date(2025, 1, 1), date(2027, 12, 31), "active")]
+    assert len(db.session.scalars(select(TaskType)).all()) == 24
+
+
+def test_every_association_site_has_three_to_six_agreed_tasks_and_the_plan_covers_every_month(demo):
+    sites = db.session.scalars(select(Site).where(Site.association_id.is_not(None))).all()
+    for site in sites:
+        count = db.session.scalar(select(func.count(AgreedTask.id)).filter_by(site_id=site.id))
+        assert 3 <= count <= 6, site.name
+    tasks = db.session.scalars(select(AgreedTask)).all()
+    assert any(t.quota_count for t in tasks), "at least one quota task"
+    assert any(t.season_start is None for t in tasks), "year-round tasks, so something is due every month"
+    assert any(t.performed_by == "municipality" for t in tasks), "water samples taken by the municipality"
+    mockeln = db.session.scalar(select(Site).filter_by(name="Möckelns badplats"))
+    assert mockeln.association_id is None and (mockeln.lat, mockeln.lon) == pytest.approx((56.58061, 14.15356), abs=1e-4)
+
+
+@pytest.mark.parametrize("email", DEMO_LOGINS)
+def test_demo_accounts_sign_in_with_the_demo_password(client, demo, email):
+    login(client, email, DEMO_PASSWORD)
+    assert client.get("/").status_code == 302
+
+
+def test_create_municipality_seeds_the_catalogue(app, ctx):
+    result = app.test_cli_runner().invoke(args=["create-municipality", "Osby kommun", "1273"])
+    assert result.exit_code == 0, result.output
+    assert "24 task types" in result.output
+    again = app.test_cli_runner().invoke(args=["create-municipality", "Osby kommun", "1273"])
+    assert again.exit_code != 0 and "already exists" in again.output
+
+
+def test_create_municipality_refuses_a_bad_code(app, ctx):
+    result = app.test_cli_runner().invoke(args=["create-municipality", "Osby kommun", "12a"])
+    assert result.exit_code != 0 and "four digits" in result.output
+    assert db.session.scalar(select(Municipality).filter_by(name="Osby kommun")) is None
+
+
+def test_create_staff_makes_an_admin_who_can_sign_in(app, client, ctx):
+    app.test_cli_runner().invoke(args=["create-municipality", "Osby kommun", "1273"])
+    result = app.test_cli_runner().invoke(args=[
+        "create-staff", "Chef@Osby.example", "--name", "Cecilia Chef", "--municipality", "1273",
+        "--password", "ett-långt-lösenord"])
+    assert result.exit_code == 0, result.output
+    login(client, "chef@osby.example", "ett-långt-lösenord")
+    assert client.get("/admin/").status_code == 200
+
+
+def test_create_staff_refuses_a_short_password(app, ctx):
+    app.test_cli_runner().invoke(args=["create-municipality", "Osby kommun", "1273"])
+    result = app.test_cli_runner().invoke(args=[
+        "create-staff", "chef@osby.example", "--name", "C", "--municipality", "1273", "--password", "kort"])
+    assert result.exit_code != 0 and "at least 12" in result.output
+    assert db.session.scalar(select(User).filter_by(email="chef@osby.example")) is None
