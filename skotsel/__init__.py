@@ -17,7 +17,8 @@ def create_app(test_config: dict | None = None) -> Flask:
     """Build the app: defaults, then instance/config.py, then SKOTSEL_* variables, then test_config."""
     app = Flask(
         __name__,
-        instance_path=str(ROOT / "instance"),
+        # The instance folder (config.py, secret key, SQLite database, uploads) may live elsewhere in production.
+        instance_path=os.environ.get("SKOTSEL_INSTANCE_PATH") or str(ROOT / "instance"),
         instance_relative_config=True,
         template_folder=str(ROOT / "templates"),
     )

@@ -51,10 +51,10 @@ def test_a_village_in_use_cannot_be_deleted(client, world):
 
 
 def test_an_unused_village_is_deleted(client, world, make):
-    empty = make.village(world.home, "Tomby")
+    empty_id = make.village(world.home, "Tomby").id
     login(client, "admin@home.example")
-    client.submit(f"/admin/villages/{empty.id}/delete", page=f"/admin/villages/{empty.id}/edit")
-    assert db.session.get(Village, empty.id) is None
+    client.submit(f"/admin/villages/{empty_id}/delete", page=f"/admin/villages/{empty_id}/edit")
+    assert db.session.get(Village, empty_id) is None
 
 
 def test_reviewer_reads_but_cannot_change(client, world):
