@@ -11,7 +11,7 @@ from wtforms import EmailField, PasswordField, StringField
 from wtforms.validators import DataRequired, EqualTo, Length
 
 from skotsel.domain.errors import ValidationError
-from skotsel.services.memberships import accept_invitation, pending_invitation
+from skotsel.services.memberships import accept_invitation, existing_account, pending_invitation
 from skotsel.services.users import authenticate
 from skotsel.web.forms import DeleteForm, safe_next, show_error
 
@@ -21,6 +21,10 @@ bp = Blueprint("auth", __name__)
 class LoginForm(FlaskForm):
     email = EmailField(_l("E-post"), validators=[DataRequired(), Length(max=254)])
     password = PasswordField(_l("Lösenord"), validators=[DataRequired()])
+
+
+class JoinForm(FlaskForm):
+    """Only the CSRF token: a person who already has an account confirms that it joins."""
 
 
 class AcceptInvitationForm(FlaskForm):
@@ -60,23 +64,29 @@ def invitation(token: str):
     found = pending_invitation(token, now=now)
     if found is None:
         return render_template("auth/invitation_invalid.html"), 404
-    form = AcceptInvitationForm(name=found.name)
+    account = existing_account(found)
+    form = JoinForm() if account else AcceptInvitationForm(name=found.name)
     if form.validate_on_submit():
+        association_id, association_name = found.association_id, found.association.name
         try:
             user = accept_invitation(
                 invitation=found,
-                name=form.name.data,
-                password=form.password.data,
                 now=now,
                 min_password_length=current_app.config["PASSWORD_MIN_LENGTH"],
+                name=None if account else form.name.data,
+                password=None if account else form.password.data,
             )
         except ValidationError as error:
-            message = show_error(form, error)
-            if message:
-                flash(message, "error")
+            if error.field is None:  # a second click used the link a moment ago
+                return render_template("auth/invitation_invalid.html"), 404
+            show_error(form, error)
         else:
+            if account and current_user.get_id() != str(user.id):
+                # The link proves the mailbox, not the password: an existing account still signs in itself.
+                flash(_("Du är nu med i %(name)s. Logga in som vanligt.", name=association_name), "success")
+                return redirect(url_for("auth.login", next=url_for("association.detail",
+                                                                    association_id=association_id)))
             login_user(user)
-            flash(_("Välkommen till %(name)s!", name=found.association.name), "success")
-            return redirect(url_for("association.overview"))
-    return render_template("auth/invitation.html", form=form, invitation=found)
-
+            flash(_("Välkommen till %(name)s!", name=association_name), "success")
+            return redirect(url_for("association.detail", association_id=association_id))
+    return render_template("auth/invitation.html", form=form, invitation=found, account=account)
