@@ -2,20 +2,31 @@
 from __future__ import annotations
 
 from datetime import date
-from decimal import Decimal
+from decimal import Decimal, InvalidOperation
+
+from sqlalchemy import and_, or_, select
+from sqlalchemy.orm import selectinload
 
 from skotsel.domain.errors import ValidationError
 from skotsel.domain.recurrence import Quota, Recurrence, Season, agreed_level_sentence
 from skotsel.extensions import db
-from skotsel.models import AgreedTask, Agreement, Association, Site, TaskType
+from skotsel.models import AgreedTask, Agreement, Association, AuditEvent, Site, TaskType
 from skotsel.models.agreements import AGREEMENT_STATUSES, COMPENSATION_MODELS
 from skotsel.models.catalogue import PERFORMERS
 from skotsel.services import audit, ensure_unique, transaction
+from skotsel.services.access import Principal, visible
 
 AGREEMENT_FIELDS = ("title", "association_id", "starts_on", "ends_on", "status", "compensation_model",
                     "compensation_amount", "compensation_cap", "signed_on", "notes")
-TASK_FIELDS = ("site_id", "task_type_id", "level_text", "rrule", "quota_count", "quota_gap_days", "season_start",
-               "season_end", "reminder_lead_days", "performed_by")
+# agreement_id is in the create and delete entries so that the agreement's log still finds a removed task.
+TASK_FIELDS = ("agreement_id", "site_id", "task_type_id", "level_text", "rrule", "quota_count", "quota_gap_days",
+               "season_start", "season_end", "reminder_lead_days", "performed_by")
+MAX_LEAD_DAYS = 60
+_MONTHS_SV = ("januari", "februari", "mars", "april", "maj", "juni", "juli", "augusti", "september", "oktober",
+              "november", "december")
+_MONTHS_EN = ("January", "February", "March", "April", "May", "June", "July", "August", "September", "October",
+              "November", "December")
+_DAYS_IN_MONTH = (31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31)
 
 
 def rule_of(task: AgreedTask | TaskType) -> Recurrence | Quota:
@@ -38,10 +49,54 @@ def describe_agreed_task(task: AgreedTask, locale: str = "sv") -> str:
     return agreed_level_sentence(task.task_type.name(locale), rule_of(task), season_of(task), task.level_text, locale)
 
 
+def check_rule(rule: object, season: Season | None) -> Recurrence | Quota:
+    """Refuse a rule that cannot be kept within its season: a quota without one or too large for it,
+    or a rule tied to months that all lie outside it ("i augusti" with the season juni–juli)."""
+    if isinstance(rule, Quota):
+        if season is None:
+            raise ValidationError("Ett antal gånger kräver en säsong att räkna inom.",
+                                  "A quota needs a season to count within.", field="season_start")
+        rule.validate_fits(season)
+        return rule
+    if not isinstance(rule, Recurrence):
+        raise ValidationError("Ange hur ofta momentet ska göras.", "Say how often the task is done.", field="pattern")
+    if season is not None and rule.bymonth:
+        outside = [month for month in rule.bymonth if not _season_touches_month(season, month)]
+        if len(outside) == len(rule.bymonth):
+            raise ValidationError(
+                f"Regeln faller i {', '.join(_MONTHS_SV[m - 1] for m in outside)}, utanför säsongen "
+                f"{season.describe('sv')}.",
+                f"The rule falls in {', '.join(_MONTHS_EN[m - 1] for m in outside)}, outside the season "
+                f"{season.describe('en')}.", field="season_start")
+    return rule
+
+
+def _season_touches_month(season: Season, month: int) -> bool:
+    return any(season.contains(date(2024, month, day)) for day in range(1, _DAYS_IN_MONTH[month - 1] + 1))
+
+
+def _amount(value, field: str, *, required: bool) -> Decimal | None:
+    if value is None or value == "":
+        return Decimal("0") if required else None
+    try:
+        amount = Decimal(str(value))
+    except InvalidOperation as error:
+        raise ValidationError("Ange beloppet i kronor, t.ex. 10000 eller 0,28.",
+                              "Give the amount in kronor, e.g. 10000 or 0.28.", field=field) from error
+    if not amount.is_finite() or amount < 0:
+        raise ValidationError("Beloppet kan inte vara negativt.", "The amount cannot be negative.", field=field)
+    if amount >= Decimal("10000000000"):
+        raise ValidationError("Beloppet är för stort.", "The amount is too large.", field=field)
+    return amount.quantize(Decimal("0.01"))
+
+
 def _agreement_values(municipality_id: int, exclude_id: int | None, values: dict) -> dict:
     title = (values.get("title") or "").strip()
     if not title:
         raise ValidationError("Ange avtalets namn.", "Enter the agreement's title.", field="title")
+    if len(title) > 200:
+        raise ValidationError("Namnet får vara högst 200 tecken.", "The title may be at most 200 characters.",
+                              field="title")
     association = db.session.get(Association, values.get("association_id") or 0)
     if association is None or association.municipality_id != municipality_id:
         raise ValidationError("Välj en förening i kommunen.", "Choose an association in the municipality.",
@@ -60,11 +115,8 @@ def _agreement_values(municipality_id: int, exclude_id: int | None, values: dict
     model = values.get("compensation_model") or "none"
     if model not in COMPENSATION_MODELS:
         raise ValidationError("Okänd ersättningsmodell.", "Unknown compensation model.", field="compensation_model")
-    amount = Decimal(values.get("compensation_amount") or 0)
-    cap = values.get("compensation_cap")
-    for name, value in (("compensation_amount", amount), ("compensation_cap", cap)):
-        if value is not None and Decimal(value) < 0:
-            raise ValidationError("Beloppet kan inte vara negativt.", "The amount cannot be negative.", field=name)
+    amount = _amount(values.get("compensation_amount"), "compensation_amount", required=True)
+    cap = _amount(values.get("compensation_cap"), "compensation_cap", required=False)
     ensure_unique(Agreement, Agreement.title, title, municipality_id=municipality_id, exclude_id=exclude_id,
                   message_sv="Det finns redan ett avtal med det namnet.",
                   message_en="There is already an agreement with that title.", field="title")
@@ -76,7 +128,7 @@ def _agreement_values(municipality_id: int, exclude_id: int | None, values: dict
         "status": status,
         "compensation_model": model,
         "compensation_amount": amount,
-        "compensation_cap": Decimal(cap) if cap is not None else None,
+        "compensation_cap": cap,
         "signed_on": values.get("signed_on"),
         "notes": (values.get("notes") or "").strip(),
     }
@@ -131,20 +183,13 @@ def _task_values(agreement: Agreement, values: dict) -> dict:
     task_type = db.session.get(TaskType, values.get("task_type_id") or 0)
     if task_type is None or task_type.municipality_id != municipality_id:
         raise ValidationError("Välj ett skötselmoment.", "Choose a task type.", field="task_type_id")
-    rule = values.get("rule")
     season: Season | None = values.get("season")
-    if isinstance(rule, Quota):
-        if season is None:
-            raise ValidationError("Ett antal gånger kräver en säsong att räkna inom.",
-                                  "A quota needs a season to count within.", field="season_start")
-        rule.validate_fits(season)
-    elif not isinstance(rule, Recurrence):
-        raise ValidationError("Ange hur ofta momentet ska göras.", "Say how often the task is done.", field="pattern")
+    rule = check_rule(values.get("rule"), season)
     lead_days = values.get("reminder_lead_days")
     lead_days = 0 if lead_days is None else lead_days
-    if not 0 <= lead_days <= 60:
-        raise ValidationError("Påminnelsen kan komma 0–60 dagar före.", "Reminders can come 0–60 days before.",
-                              field="reminder_lead_days")
+    if not isinstance(lead_days, int) or not 0 <= lead_days <= MAX_LEAD_DAYS:
+        raise ValidationError(f"Påminnelsen kan komma 0–{MAX_LEAD_DAYS} dagar före.",
+                              f"Reminders can come 0–{MAX_LEAD_DAYS} days before.", field="reminder_lead_days")
     performed_by = values.get("performed_by") or "association"
     if performed_by not in PERFORMERS:
         raise ValidationError("Välj vem som utför momentet.", "Choose who performs the task.", field="performed_by")
@@ -163,6 +208,7 @@ def _task_values(agreement: Agreement, values: dict) -> dict:
 
 
 def add_agreed_task(*, actor_id: int | None, agreement: Agreement, **values) -> AgreedTask:
+    """Add an agreed task; `rule` is a Recurrence or a Quota, `season` a Season or None (all year)."""
     cleaned = _task_values(agreement, values)
     with transaction():
         task = AgreedTask(municipality_id=agreement.municipality_id, agreement=agreement, **cleaned)
@@ -185,3 +231,23 @@ def delete_agreed_task(*, actor_id: int | None, task: AgreedTask) -> None:
     with transaction():
         audit.record_delete(actor_id=actor_id, obj=task, label=_task_label(task), fields=TASK_FIELDS)
         db.session.delete(task)
+
+
+def agreement_events(principal: Principal, agreement: Agreement) -> list[AuditEvent]:
+    """The log of the agreement and of its agreed tasks, removed ones included; empty for anyone but admins."""
+    agreement_id = str(agreement.id)
+    own_tasks = select(AuditEvent.object_id).where(
+        AuditEvent.municipality_id == agreement.municipality_id,
+        AuditEvent.object_type == "AgreedTask",
+        AuditEvent.action.in_(("create", "delete")),
+        or_(AuditEvent.changes[("agreement_id", 1)].as_string() == agreement_id,
+            AuditEvent.changes[("agreement_id", 0)].as_string() == agreement_id),
+    )
+    task_ids = select(AgreedTask.id).where(AgreedTask.agreement_id == agreement.id)
+    query = visible(principal, AuditEvent).where(
+        AuditEvent.municipality_id == agreement.municipality_id,
+        or_(and_(AuditEvent.object_type == "Agreement", AuditEvent.object_id == agreement.id),
+            and_(AuditEvent.object_type == "AgreedTask",
+                 or_(AuditEvent.object_id.in_(task_ids), AuditEvent.object_id.in_(own_tasks)))),
+    ).options(selectinload(AuditEvent.actor)).order_by(AuditEvent.at.desc(), AuditEvent.id.desc())
+    return list(db.session.scalars(query))

@@ -1,6 +1,8 @@
 """Föreningar: the associations a municipality makes agreements with."""
 from __future__ import annotations
 
+import re
+
 from skotsel.domain.errors import ValidationError
 from skotsel.domain.organisations import normalise_org_number
 from skotsel.extensions import db
@@ -9,9 +11,19 @@ from skotsel.services import audit, ensure_unique, transaction
 
 FIELDS = ("name", "org_number", "village_id", "contact_name", "email", "phone")
 
+# Only the shape: one @, something on both sides, a dot in the domain. Whether mail arrives is the inbox's business.
+_EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
+
+
+def _text(values: dict, name: str, max_length: int, message_sv: str, message_en: str) -> str:
+    value = (values.get(name) or "").strip()
+    if len(value) > max_length:
+        raise ValidationError(message_sv, message_en, field=name)
+    return value
+
 
 def _clean(municipality_id: int, exclude_id: int | None, values: dict) -> dict:
-    name = (values.get("name") or "").strip()
+    name = _text(values, "name", 200, "Namnet får vara högst 200 tecken.", "The name may be at most 200 characters.")
     if not name:
         raise ValidationError("Ange föreningens namn.", "Enter the association's name.", field="name")
     try:
@@ -22,21 +34,29 @@ def _clean(municipality_id: int, exclude_id: int | None, values: dict) -> dict:
     if village_id is not None:
         village = db.session.get(Village, village_id)
         if village is None or village.municipality_id != municipality_id:
-            raise ValidationError("Välj en ort i kommunen.", "Choose a village in the municipality.", field="village_id")
+            raise ValidationError("Välj en ort i kommunen.", "Choose a village in the municipality.",
+                                  field="village_id")
+    email = _text(values, "email", 254, "E-postadressen är för lång.", "The e-mail address is too long.").lower()
+    if email and not _EMAIL.fullmatch(email):
+        raise ValidationError("Ange en giltig e-postadress, till exempel namn@forening.se.",
+                              "Enter a valid e-mail address, for example name@association.se.", field="email")
+    cleaned = {
+        "name": name,
+        "org_number": org_number,
+        "village_id": village_id,
+        "contact_name": _text(values, "contact_name", 200, "Namnet får vara högst 200 tecken.",
+                              "The name may be at most 200 characters."),
+        "email": email,
+        "phone": _text(values, "phone", 40, "Telefonnumret får vara högst 40 tecken.",
+                       "The phone number may be at most 40 characters."),
+    }
     ensure_unique(Association, Association.name, name, municipality_id=municipality_id, exclude_id=exclude_id,
                   message_sv="Det finns redan en förening med det namnet.",
                   message_en="There is already an association with that name.", field="name")
     ensure_unique(Association, Association.org_number, org_number, municipality_id=municipality_id,
                   exclude_id=exclude_id, message_sv="Det finns redan en förening med det organisationsnumret.",
                   message_en="There is already an association with that organisation number.", field="org_number")
-    return {
-        "name": name,
-        "org_number": org_number,
-        "village_id": village_id,
-        "contact_name": (values.get("contact_name") or "").strip(),
-        "email": (values.get("email") or "").strip().lower(),
-        "phone": (values.get("phone") or "").strip(),
-    }
+    return cleaned
 
 
 def create_association(*, actor_id: int | None, municipality_id: int, **values) -> Association:
