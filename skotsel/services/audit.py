@@ -1,6 +1,7 @@
 """Händelselogg: record who created, changed or deleted what, with old and new values."""
 from __future__ import annotations
 
+import json
 from datetime import date
 from decimal import Decimal
 from typing import Any
@@ -17,6 +18,8 @@ def _text(value: Any) -> str | None:
         return str(value)
     if isinstance(value, bool):
         return "ja" if value else "nej"
+    if isinstance(value, (dict, list)):
+        return json.dumps(value, ensure_ascii=False)
     return value if isinstance(value, str) else str(value)
 
 
