@@ -33,7 +33,7 @@ test: translations
 
 # Refresh the message catalogue after changing user-visible text; then translate the new entries in en/.
 extract-messages: $(INSTALLED)
-	$(BIN)/pybabel extract --no-location --sort-output -F babel.cfg -k _l -o skotsel/translations/messages.pot .
+	$(BIN)/pybabel extract --no-location --sort-output -F babel.cfg -k _l -k lazy_pgettext:1c,2 -o skotsel/translations/messages.pot .
 	$(BIN)/pybabel update --no-fuzzy-matching --ignore-obsolete -i skotsel/translations/messages.pot -d skotsel/translations
 
 clean:

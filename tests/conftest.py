@@ -237,6 +237,23 @@ def make(ctx, password_hash) -> Factory:
     return Factory(password_hash)
 
 
+def query_count(client: CSRFClient, url: str) -> int:
+    """How many SQL statements a successful GET of `url` runs."""
+    from sqlalchemy import event
+
+    statements = []
+
+    def listener(*args):
+        statements.append(args[2])
+
+    event.listen(db.engine, "before_cursor_execute", listener)
+    try:
+        assert client.get(url).status_code == 200
+    finally:
+        event.remove(db.engine, "before_cursor_execute", listener)
+    return len(statements)
+
+
 def login(client: CSRFClient, email: str, password: str = PASSWORD):
     response = client.submit("/login", {"email": email, "password": password}, page="/login")
     assert response.status_code == 302, f"login as {email} failed"

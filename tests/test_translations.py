@@ -11,12 +11,13 @@ PLACEHOLDER = re.compile(r"%\(\w+\)s")
 
 def _source_messages() -> set[str]:
     method_map = [("skotsel/**.py", "python"), ("templates/**.html", "jinja2")]
-    keywords = {"_": None, "_l": None, "gettext": None, "lazy_gettext": None, "ngettext": (1, 2)}
+    keywords = {"_": None, "_l": None, "gettext": None, "lazy_gettext": None, "ngettext": (1, 2),
+                "pgettext": ((1, "c"), 2), "lazy_pgettext": ((1, "c"), 2)}
     found = set()
-    for _filename, _lineno, message, _comments, _context in extract_from_dir(
+    for _filename, _lineno, message, _comments, context in extract_from_dir(
         str(ROOT), method_map=method_map, keywords=keywords
     ):
-        found.add(message if isinstance(message, str) else message[0])
+        found.add((message if isinstance(message, str) else message[0], context))
     return found
 
 
@@ -27,8 +28,10 @@ def _english():
 
 def test_every_swedish_text_has_an_english_translation():
     catalog = _english()
-    missing = sorted(m for m in _source_messages() if not (catalog.get(m) and catalog.get(m).string
-                                                           and not catalog.get(m).fuzzy))
+    missing = sorted(
+        (message, context) for message, context in _source_messages()
+        if not ((entry := catalog.get(message, context=context)) and entry.string and not entry.fuzzy)
+    )
     assert missing == [], f"untranslated (run `make extract-messages` and translate in en/): {missing}"
 
 

@@ -3,7 +3,7 @@ import pytest
 
 from skotsel.extensions import db
 from skotsel.models import Association, AuditEvent
-from tests.conftest import login, luhn_org_number
+from tests.conftest import login, luhn_org_number, query_count
 
 NEW = "/admin/associations/new"
 
@@ -162,26 +162,12 @@ def test_luhn_helper_agrees_with_the_example_number():
     assert luhn_org_number(802004311) == "8020043116"
 
 
-def _query_count(client, url) -> int:
-    from sqlalchemy import event
-
-    statements = []
-
-    def listener(*args):
-        statements.append(args[2])
-
-    event.listen(db.engine, "before_cursor_execute", listener)
-    try:
-        assert client.get(url).status_code == 200
-    finally:
-        event.remove(db.engine, "before_cursor_execute", listener)
-    return len(statements)
 
 
 def test_the_association_pages_need_a_fixed_number_of_queries(client, world, make):
     login(client, "admin@home.example")
     urls = ["/admin/associations", f"/admin/associations/{world.a.id}", f"/admin/associations/{world.a.id}/edit"]
-    before = [_query_count(client, url) for url in urls]
+    before = [query_count(client, url) for url in urls]
     for n in range(4):
         make.association(world.home, f"Förening {n}", village=make.village(world.home, f"By {n}"))
         make.site(world.home, world.a, name=f"Extra {n}")
@@ -190,4 +176,4 @@ def test_the_association_pages_need_a_fixed_number_of_queries(client, world, mak
     edit = client.submit(f"/admin/associations/{world.a.id}/edit",
                          {"name": world.a.name, "org_number": world.a.org_number, "phone": "0476-1"})
     assert edit.status_code == 302
-    assert [_query_count(client, url) for url in urls] == before
+    assert [query_count(client, url) for url in urls] == before

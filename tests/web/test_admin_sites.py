@@ -6,7 +6,7 @@ from markupsafe import escape
 
 from skotsel.extensions import db
 from skotsel.models import AuditEvent, Site
-from tests.conftest import login
+from tests.conftest import login, query_count
 
 NEW = "/admin/sites/new"
 POINT = json.dumps({"type": "Point", "coordinates": [14.15356, 56.58061]})
@@ -204,26 +204,12 @@ def test_association_people_have_no_admin_pages(client, world, email, path):
     assert client.get(path.format(id=world.site_a.id)).status_code == 404
 
 
-def _query_count(client, url) -> int:
-    from sqlalchemy import event
-
-    statements = []
-
-    def listener(*args):
-        statements.append(args[2])
-
-    event.listen(db.engine, "before_cursor_execute", listener)
-    try:
-        assert client.get(url).status_code == 200
-    finally:
-        event.remove(db.engine, "before_cursor_execute", listener)
-    return len(statements)
 
 
 def test_the_site_pages_need_a_fixed_number_of_queries(client, world, make):
     login(client, "admin@home.example")
     urls = ["/admin/sites", f"/admin/sites/{world.site_a.id}", f"/admin/sites/{world.site_a.id}/edit", NEW]
-    before = [_query_count(client, url) for url in urls]
+    before = [query_count(client, url) for url in urls]
     for n in range(4):
         village = make.village(world.home, f"By {n}")
         association = make.association(world.home, f"Förening {n}", village=village)
@@ -232,4 +218,4 @@ def test_the_site_pages_need_a_fixed_number_of_queries(client, world, make):
     edit = client.submit(f"/admin/sites/{world.site_a.id}/edit", _form(name="Park A", kind="green_space",
                                                                        association_id=str(world.a.id)))
     assert edit.status_code == 302
-    assert [_query_count(client, url) for url in urls] == before
+    assert [query_count(client, url) for url in urls] == before

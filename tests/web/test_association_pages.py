@@ -4,7 +4,7 @@ import pytest
 from skotsel.extensions import db
 from skotsel.models import AuditEvent, Membership, Site
 from skotsel.services.agreements import describe_agreed_task
-from tests.conftest import login
+from tests.conftest import login, query_count
 
 
 def _pages(world, key="a") -> list[str]:
@@ -192,25 +192,12 @@ def test_a_member_gets_403_on_the_write_routes(client, world, action):
 
 
 def test_the_pages_need_a_fixed_number_of_queries(client, world, make):
-    from sqlalchemy import event
-
     login(client, "samordnare@a.example")
-
-    def count(url):
-        statements = []
-        listener = lambda *args: statements.append(args[2])  # noqa: E731
-        event.listen(db.engine, "before_cursor_execute", listener)
-        try:
-            assert client.get(url).status_code == 200
-        finally:
-            event.remove(db.engine, "before_cursor_execute", listener)
-        return len(statements)
-
     urls = _pages(world, "a")
-    before = [count(url) for url in urls]
+    before = [query_count(client, url) for url in urls]
     for n in range(5):
         site = make.site(world.home, world.a, name=f"Extra {n}")
         make.agreed_task(world.agreement_a, site, world.task_type)
         make.user(role="member", association=world.a)
-    assert [count(url) for url in urls] == before
+    assert [query_count(client, url) for url in urls] == before
     assert db.session.scalar(db.select(db.func.count(Site.id)).filter_by(association_id=world.a.id)) == 6

@@ -7,6 +7,7 @@ from flask import flash, redirect, render_template, request, url_for
 from flask_babel import format_decimal
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from flask_babel import lazy_pgettext
 from flask_wtf import FlaskForm
 from sqlalchemy.orm import selectinload
 from wtforms import DateField, DecimalField, IntegerField, RadioField, SelectField, StringField, TextAreaField
@@ -210,8 +211,8 @@ def agreement_detail(agreement_id: int):
 
 
 class AgreedTaskForm(RuleFields):
-    site_id = SelectField(_l("Skötselobjekt"), coerce=optional_int, validate_choice=False)
-    task_type_id = SelectField(_l("Skötselmoment"), coerce=optional_int, validate_choice=False)
+    site_id = SelectField(lazy_pgettext("singular", "Skötselobjekt"), coerce=optional_int, validate_choice=False)
+    task_type_id = SelectField(lazy_pgettext("singular", "Skötselmoment"), coerce=optional_int, validate_choice=False)
     level_text = TextAreaField(_l("Överenskommen skötselnivå"))
     reminder_lead_days = IntegerField(_l("Påminnelse, dagar före"), default=DEFAULT_LEAD_DAYS,
                                       validators=[Optional()])
