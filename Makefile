@@ -29,7 +29,7 @@ run: translations
 	$(FLASK) run --host 127.0.0.1 --port 5000
 
 test: translations
-	$(BIN)/pytest
+	$(BIN)/pytest -n 2
 
 # Refresh the message catalogue after changing user-visible text; then translate the new entries in en/.
 extract-messages: $(INSTALLED)
