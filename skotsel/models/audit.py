@@ -20,6 +20,10 @@ class AuditEvent(TenantMixin, db.Model):
     #: Model name and id of the changed object, e.g. ("Agreement", 7).
     object_type: Mapped[str] = mapped_column(String(40))
     object_id: Mapped[int] = mapped_column(Integer)
+    #: The object on whose page this event also shows: an agreed task's agreement, a membership's association.
+    #: Kept on the event so that the log of removed children still finds its page.
+    parent_type: Mapped[str | None] = mapped_column(String(40))
+    parent_id: Mapped[int | None] = mapped_column(Integer)
     #: What a person recognises the object by, kept so the entry still reads well after a delete.
     object_label: Mapped[str] = mapped_column(String(300), default="")
     #: {field: [old, new]} with values as text; for create only new, for delete only old.
@@ -30,4 +34,5 @@ class AuditEvent(TenantMixin, db.Model):
     __table_args__ = (
         CheckConstraint("action IN ('create', 'update', 'delete')", name="action_known"),
         Index("ix_audit_event_object", "object_type", "object_id"),
+        Index("ix_audit_event_parent", "parent_type", "parent_id"),
     )

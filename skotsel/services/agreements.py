@@ -4,17 +4,13 @@ from __future__ import annotations
 from datetime import date
 from decimal import Decimal, InvalidOperation
 
-from sqlalchemy import and_, or_, select
-from sqlalchemy.orm import selectinload
-
 from skotsel.domain.errors import ValidationError
 from skotsel.domain.recurrence import Quota, Recurrence, Season, agreed_level_sentence
 from skotsel.extensions import db
-from skotsel.models import AgreedTask, Agreement, Association, AuditEvent, Site, TaskType
+from skotsel.models import AgreedTask, Agreement, Association, Site, TaskType
 from skotsel.models.agreements import AGREEMENT_STATUSES, COMPENSATION_MODELS
 from skotsel.models.catalogue import PERFORMERS
 from skotsel.services import audit, ensure_unique, transaction
-from skotsel.services.access import Principal, visible
 
 AGREEMENT_FIELDS = ("title", "association_id", "starts_on", "ends_on", "status", "compensation_model",
                     "compensation_amount", "compensation_cap", "signed_on", "notes")
@@ -162,7 +158,8 @@ def delete_agreement(*, actor_id: int | None, agreement: Agreement) -> None:
                               "Only drafts can be removed. Set an agreement that has been in force to Ended.")
     with transaction():
         for task in agreement.tasks:
-            audit.record_delete(actor_id=actor_id, obj=task, label=_task_label(task), fields=TASK_FIELDS)
+            audit.record_delete(actor_id=actor_id, obj=task, label=_task_label(task), fields=TASK_FIELDS,
+                                parent=agreement)
         audit.record_delete(actor_id=actor_id, obj=agreement, label=agreement.title, fields=AGREEMENT_FIELDS)
         db.session.delete(agreement)
 
@@ -214,7 +211,8 @@ def add_agreed_task(*, actor_id: int | None, agreement: Agreement, **values) -> 
         task = AgreedTask(municipality_id=agreement.municipality_id, agreement=agreement, **cleaned)
         db.session.add(task)
         db.session.flush()
-        audit.record_create(actor_id=actor_id, obj=task, label=_task_label(task), fields=TASK_FIELDS)
+        audit.record_create(actor_id=actor_id, obj=task, label=_task_label(task), fields=TASK_FIELDS,
+                            parent=agreement)
     return task
 
 
@@ -224,30 +222,12 @@ def update_agreed_task(*, actor_id: int | None, task: AgreedTask, **values) -> N
         changes = audit.apply_changes(task, cleaned)
         if changes:
             db.session.flush()
-            audit.record(actor_id=actor_id, action="update", obj=task, label=_task_label(task), changes=changes)
+            audit.record(actor_id=actor_id, action="update", obj=task, label=_task_label(task), changes=changes,
+                         parent=task.agreement)
 
 
 def delete_agreed_task(*, actor_id: int | None, task: AgreedTask) -> None:
     with transaction():
-        audit.record_delete(actor_id=actor_id, obj=task, label=_task_label(task), fields=TASK_FIELDS)
+        audit.record_delete(actor_id=actor_id, obj=task, label=_task_label(task), fields=TASK_FIELDS,
+                            parent=task.agreement)
         db.session.delete(task)
-
-
-def agreement_events(principal: Principal, agreement: Agreement) -> list[AuditEvent]:
-    """The log of the agreement and of its agreed tasks, removed ones included; empty for anyone but admins."""
-    agreement_id = str(agreement.id)
-    own_tasks = select(AuditEvent.object_id).where(
-        AuditEvent.municipality_id == agreement.municipality_id,
-        AuditEvent.object_type == "AgreedTask",
-        AuditEvent.action.in_(("create", "delete")),
-        or_(AuditEvent.changes[("agreement_id", 1)].as_string() == agreement_id,
-            AuditEvent.changes[("agreement_id", 0)].as_string() == agreement_id),
-    )
-    task_ids = select(AgreedTask.id).where(AgreedTask.agreement_id == agreement.id)
-    query = visible(principal, AuditEvent).where(
-        AuditEvent.municipality_id == agreement.municipality_id,
-        or_(and_(AuditEvent.object_type == "Agreement", AuditEvent.object_id == agreement.id),
-            and_(AuditEvent.object_type == "AgreedTask",
-                 or_(AuditEvent.object_id.in_(task_ids), AuditEvent.object_id.in_(own_tasks)))),
-    ).options(selectinload(AuditEvent.actor)).order_by(AuditEvent.at.desc(), AuditEvent.id.desc())
-    return list(db.session.scalars(query))

@@ -6,8 +6,12 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
+from sqlalchemy import and_, or_
+from sqlalchemy.orm import joinedload
+
 from skotsel.extensions import db
 from skotsel.models import AuditEvent
+from skotsel.services.access import Principal, visible
 
 
 def _text(value: Any) -> str | None:
@@ -38,9 +42,10 @@ def snapshot(obj: Any, fields: tuple[str, ...]) -> dict[str, Any]:
     return {name: _text(getattr(obj, name)) for name in fields}
 
 
-def record(*, actor_id: int | None, action: str, obj: Any, label: str, changes: dict) -> AuditEvent:
-    """Add an audit event for `obj` to the current transaction (flushes to learn a new object's id)."""
-    if obj.id is None:
+def record(*, actor_id: int | None, action: str, obj: Any, label: str, changes: dict,
+           parent: Any = None) -> AuditEvent:
+    """Add an audit event for `obj` (shown also on `parent`'s page) to the current transaction."""
+    if obj.id is None or (parent is not None and parent.id is None):
         db.session.flush()
     event = AuditEvent(
         municipality_id=obj.municipality_id,
@@ -50,16 +55,31 @@ def record(*, actor_id: int | None, action: str, obj: Any, label: str, changes: 
         object_id=obj.id,
         object_label=label[:300],
         changes=changes,
+        parent_type=type(parent).__name__ if parent is not None else None,
+        parent_id=parent.id if parent is not None else None,
     )
     db.session.add(event)
     return event
 
 
-def record_create(*, actor_id: int | None, obj: Any, label: str, fields: tuple[str, ...]) -> AuditEvent:
-    return record(actor_id=actor_id, action="create", obj=obj, label=label,
+def record_create(*, actor_id: int | None, obj: Any, label: str, fields: tuple[str, ...],
+                  parent: Any = None) -> AuditEvent:
+    return record(actor_id=actor_id, action="create", obj=obj, label=label, parent=parent,
                   changes={k: [None, v] for k, v in snapshot(obj, fields).items()})
 
 
-def record_delete(*, actor_id: int | None, obj: Any, label: str, fields: tuple[str, ...]) -> AuditEvent:
-    return record(actor_id=actor_id, action="delete", obj=obj, label=label,
+def record_delete(*, actor_id: int | None, obj: Any, label: str, fields: tuple[str, ...],
+                  parent: Any = None) -> AuditEvent:
+    return record(actor_id=actor_id, action="delete", obj=obj, label=label, parent=parent,
                   changes={k: [v, None] for k, v in snapshot(obj, fields).items()})
+
+
+def events_for(principal: Principal, obj: Any) -> list[AuditEvent]:
+    """The log shown on `obj`'s page: its own events and its children's, newest first; empty for non-admins."""
+    name = type(obj).__name__
+    query = visible(principal, AuditEvent).where(
+        AuditEvent.municipality_id == obj.municipality_id,
+        or_(and_(AuditEvent.object_type == name, AuditEvent.object_id == obj.id),
+            and_(AuditEvent.parent_type == name, AuditEvent.parent_id == obj.id)),
+    ).options(joinedload(AuditEvent.actor)).order_by(AuditEvent.at.desc(), AuditEvent.id.desc())
+    return list(db.session.scalars(query))

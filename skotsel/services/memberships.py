@@ -88,7 +88,8 @@ def invite_member(
             Invitation.association_id == association.id, Invitation.email == email, Invitation.accepted_at.is_(None),
         )).all()
         for old in earlier:
-            audit.record_delete(actor_id=actor_id, obj=old, label=_invitation_label(old), fields=INVITATION_FIELDS)
+            audit.record_delete(actor_id=actor_id, obj=old, label=_invitation_label(old), fields=INVITATION_FIELDS,
+                                parent=association)
             db.session.delete(old)
         invitation = Invitation(
             municipality_id=association.municipality_id,
@@ -103,7 +104,7 @@ def invite_member(
         db.session.add(invitation)
         db.session.flush()
         audit.record_create(actor_id=actor_id, obj=invitation, label=_invitation_label(invitation),
-                            fields=INVITATION_FIELDS)
+                            fields=INVITATION_FIELDS, parent=association)
         valid_until = invitation.expires_at.astimezone(_LOCAL_TIME).strftime("%Y-%m-%d %H:%M")
         body = (
             f"Hej {name}!\n\n"
@@ -129,7 +130,7 @@ def revoke_invitation(*, actor_id: int, invitation: Invitation) -> None:
                               "The invitation has already been used and cannot be withdrawn.")
     with transaction():
         audit.record_delete(actor_id=actor_id, obj=invitation, label=_invitation_label(invitation),
-                            fields=INVITATION_FIELDS)
+                            fields=INVITATION_FIELDS, parent=invitation.association)
         db.session.delete(invitation)
 
 
@@ -191,7 +192,7 @@ def accept_invitation(
             db.session.add(membership)
             db.session.flush()
             audit.record_create(actor_id=user.id, obj=membership, label=_membership_label(membership),
-                                fields=MEMBERSHIP_FIELDS)
+                                fields=MEMBERSHIP_FIELDS, parent=membership.association)
     return user
 
 
@@ -207,7 +208,7 @@ def remove_membership(*, actor_id: int, membership: Membership) -> None:
         )
     with transaction():
         audit.record_delete(actor_id=actor_id, obj=membership, label=_membership_label(membership),
-                            fields=MEMBERSHIP_FIELDS)
+                            fields=MEMBERSHIP_FIELDS, parent=membership.association)
         db.session.delete(membership)
 
 
@@ -222,4 +223,4 @@ def change_role(*, actor_id: int, membership: Membership, role: str) -> None:
         changes = audit.apply_changes(membership, {"role": role})
         if changes:
             audit.record(actor_id=actor_id, action="update", obj=membership,
-                         label=_membership_label(membership), changes=changes)
+                         label=_membership_label(membership), changes=changes, parent=membership.association)

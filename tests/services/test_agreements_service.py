@@ -10,10 +10,10 @@ from skotsel.domain.errors import ValidationError
 from skotsel.domain.recurrence import Quota, Recurrence, Season
 from skotsel.extensions import db
 from skotsel.models import AgreedTask, Agreement, AuditEvent
+from skotsel.services import audit
 from skotsel.services.access import Principal
 from skotsel.services.agreements import (
     add_agreed_task,
-    agreement_events,
     check_rule,
     create_agreement,
     delete_agreed_task,
@@ -142,10 +142,10 @@ def test_update_logs_old_and_new_and_delete_keeps_the_agreement_in_the_log(world
                              "reminder_lead_days": ["2", "7"]}
     delete_agreed_task(actor_id=world.admin.id, task=task)
     admin = Principal.of(world.admin)
-    logged = [(e.object_type, e.object_id, e.action) for e in agreement_events(admin, world.agreement_a)]
+    logged = [(e.object_type, e.object_id, e.action) for e in audit.events_for(admin, world.agreement_a)]
     assert logged == [("AgreedTask", task_id, "delete"), ("AgreedTask", task_id, "update")]
-    assert agreement_events(admin, world.agreement_b) == []
-    assert agreement_events(Principal.of(world.reviewer), world.agreement_a) == []
+    assert audit.events_for(admin, world.agreement_b) == []
+    assert audit.events_for(Principal.of(world.reviewer), world.agreement_a) == []
 
 
 def test_task_types_are_created_with_a_unique_swedish_name(make):

@@ -177,3 +177,17 @@ def test_the_association_pages_need_a_fixed_number_of_queries(client, world, mak
                          {"name": world.a.name, "org_number": world.a.org_number, "phone": "0476-1"})
     assert edit.status_code == 302
     assert [query_count(client, url) for url in urls] == before
+
+
+def test_admins_see_membership_changes_on_the_association_page_even_after_removal(client, world):
+    from skotsel.models import Membership
+    from skotsel.services.memberships import remove_membership
+
+    membership = db.session.scalar(db.select(Membership).filter_by(user_id=world.member_a.id))
+    remove_membership(actor_id=world.coordinator_a.id, membership=membership)
+    login(client, "admin@home.example")
+    page = client.get(f"/admin/associations/{world.a.id}").get_data(as_text=True)
+    assert "Händelselogg" in page and "tog bort Mia Medlem" in page and "Sam A" in page
+    client.submit("/logout", page="/admin/")
+    login(client, "granskare@home.example")
+    assert "Händelselogg" not in client.get(f"/admin/associations/{world.a.id}").get_data(as_text=True)

@@ -17,10 +17,10 @@ from skotsel.domain.errors import ValidationError
 from skotsel.domain.recurrence import agreed_level_sentence
 from skotsel.extensions import db
 from skotsel.models import AgreedTask, Agreement, Association, Site, TaskType
+from skotsel.services import audit
 from skotsel.services.access import load, visible
 from skotsel.services.agreements import (
     add_agreed_task,
-    agreement_events,
     create_agreement,
     delete_agreed_task,
     delete_agreement,
@@ -207,7 +207,7 @@ def agreement_detail(agreement_id: int):
     groups = sorted(by_site.values(), key=lambda group: group["site"].name.casefold())
     return render_template("admin/agreements/detail.html", agreement=agreement, groups=groups,
                            status_labels=STATUS_LABELS, compensation=compensation_text(agreement),
-                           events=agreement_events(principal, agreement), delete_form=DeleteForm())
+                           events=audit.events_for(principal, agreement), delete_form=DeleteForm())
 
 
 class AgreedTaskForm(RuleFields):

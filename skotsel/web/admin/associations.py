@@ -12,7 +12,8 @@ from wtforms.validators import DataRequired, Length, Optional
 from skotsel.domain.errors import ValidationError
 from skotsel.domain.organisations import format_org_number
 from skotsel.extensions import db
-from skotsel.models import Agreement, Association, AuditEvent, Membership, Site, User, Village
+from skotsel.models import Agreement, Association, Membership, Site, User, Village
+from skotsel.services import audit
 from skotsel.services.access import load, visible
 from skotsel.services.associations import create_association, update_association
 from skotsel.web import current_principal
@@ -28,16 +29,6 @@ def optional_id(value) -> int | None:
     if value in (None, "", "None"):
         return None
     return int(value)
-
-
-def audit_events(model: type, object_id: int) -> list[AuditEvent]:
-    """The object's log, newest first; empty for everyone but the municipality's admins."""
-    return db.session.scalars(
-        visible(current_principal(), AuditEvent)
-        .where(AuditEvent.object_type == model.__name__, AuditEvent.object_id == object_id)
-        .options(joinedload(AuditEvent.actor))
-        .order_by(AuditEvent.at.desc(), AuditEvent.id.desc())
-    ).all()
 
 
 def village_choices() -> list[SelectChoice]:
@@ -124,7 +115,7 @@ def association_detail(association_id: int):
     ).all()
     return render_template(
         "admin/associations/detail.html", association=association, sites=sites, agreements=agreements,
-        memberships=memberships, events=audit_events(Association, association.id),
+        memberships=memberships, events=audit.events_for(current_principal(), association),
         status_labels=AGREEMENT_STATUS_LABELS, role_labels=ROLE_LABELS,
     )
 

@@ -15,13 +15,13 @@ from skotsel.domain.errors import ValidationError
 from skotsel.extensions import db
 from skotsel.models import AgreedTask, Agreement, Association, Site, Village
 from skotsel.models.sites import SITE_KINDS
+from skotsel.services import audit
 from skotsel.services.access import load, visible
 from skotsel.services.sites import create_site, delete_site, update_site
 from skotsel.web import current_principal
 from skotsel.web.admin import bp, municipality_id, require_admin
 from skotsel.web.admin.associations import (
     AGREEMENT_STATUS_LABELS,
-    audit_events,
     optional_id,
     village_choices,
 )
@@ -172,7 +172,7 @@ def site_detail(site_id: int):
         .order_by(Agreement.starts_on.desc(), Agreement.id, AgreedTask.id)
     ).all()
     return render_template(
-        "admin/sites/detail.html", site=site, tasks=tasks, events=audit_events(Site, site.id),
+        "admin/sites/detail.html", site=site, tasks=tasks, events=audit.events_for(current_principal(), site),
         geometry_text=json.dumps(site.geometry),
         status_labels=AGREEMENT_STATUS_LABELS, format_number=format_number,
         map_settings=_map_settings(site), delete_form=DeleteForm(),

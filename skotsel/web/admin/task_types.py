@@ -32,7 +32,8 @@ from skotsel.domain.recurrence import (
     describe_quota,
 )
 from skotsel.extensions import db
-from skotsel.models import AuditEvent, TaskType
+from skotsel.models import TaskType
+from skotsel.services import audit
 from skotsel.services.access import load, visible
 from skotsel.services.agreements import rule_of, season_of
 from skotsel.services.catalogue import create_task_type, delete_task_type, update_task_type
@@ -230,11 +231,7 @@ def _save_task_type(form: TaskTypeForm, task_type: TaskType | None):
                 return redirect(url_for("admin.task_types"))
     if form.is_submitted():
         preview = _preview(form)
-    events = []
-    if task_type is not None:
-        events = db.session.scalars(visible(current_principal(), AuditEvent).where(
-            AuditEvent.object_type == "TaskType", AuditEvent.object_id == task_type.id,
-        ).order_by(AuditEvent.at.desc(), AuditEvent.id.desc())).all()
+    events = audit.events_for(current_principal(), task_type) if task_type is not None else []
     return render_template("admin/task_types/form.html", form=form, task_type=task_type, message=message,
                            preview=preview, events=events, delete_form=DeleteForm())
 

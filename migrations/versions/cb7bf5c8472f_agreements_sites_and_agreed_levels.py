@@ -1,8 +1,8 @@
 """agreements, sites and agreed levels
 
-Revision ID: 3ee263ff9705
+Revision ID: cb7bf5c8472f
 Revises: 
-Create Date: 2026-11-27 10:15:04.743259
+Create Date: 2026-11-27 10:44:49.386269
 
 """
 from alembic import op
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 
 
 # revision identifiers, used by Alembic.
-revision = '3ee263ff9705'
+revision = 'cb7bf5c8472f'
 down_revision = None
 branch_labels = None
 depends_on = None
@@ -48,6 +48,8 @@ def upgrade():
     sa.Column('action', sa.String(length=10), nullable=False),
     sa.Column('object_type', sa.String(length=40), nullable=False),
     sa.Column('object_id', sa.Integer(), nullable=False),
+    sa.Column('parent_type', sa.String(length=40), nullable=True),
+    sa.Column('parent_id', sa.Integer(), nullable=True),
     sa.Column('object_label', sa.String(length=300), nullable=False),
     sa.Column('changes', sa.JSON(), nullable=False),
     sa.Column('municipality_id', sa.Integer(), nullable=False),
@@ -59,6 +61,7 @@ def upgrade():
     with op.batch_alter_table('audit_event', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_audit_event_municipality_id'), ['municipality_id'], unique=False)
         batch_op.create_index('ix_audit_event_object', ['object_type', 'object_id'], unique=False)
+        batch_op.create_index('ix_audit_event_parent', ['parent_type', 'parent_id'], unique=False)
 
     op.create_table('task_type',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -310,6 +313,7 @@ def downgrade():
 
     op.drop_table('task_type')
     with op.batch_alter_table('audit_event', schema=None) as batch_op:
+        batch_op.drop_index('ix_audit_event_parent')
         batch_op.drop_index('ix_audit_event_object')
         batch_op.drop_index(batch_op.f('ix_audit_event_municipality_id'))
 
