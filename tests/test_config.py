@@ -43,3 +43,13 @@ def test_a_secret_key_from_the_environment_wins(tmp_path, monkeypatch):
     monkeypatch.setenv("SKOTSEL_SECRET_KEY", "from-the-environment")
     assert create_app().config["SECRET_KEY"] == "from-the-environment"
     assert not (tmp_path / "secret_key").exists()
+
+
+def test_trusted_hosts_refuse_a_forged_host_header(tmp_path, monkeypatch):
+    """Invitation links are built from the request's host; production pins the host names it answers to."""
+    monkeypatch.setenv("SKOTSEL_INSTANCE_PATH", str(tmp_path))
+    monkeypatch.setenv("SKOTSEL_TRUSTED_HOSTS", '["skotsel.almhult.example"]')
+    app = create_app({"DATABASE_URL": f"sqlite:///{tmp_path / 'h.sqlite'}"})
+    client = app.test_client()
+    assert client.get("/login", headers={"Host": "evil.example"}).status_code == 400
+    assert client.get("/login", headers={"Host": "skotsel.almhult.example"}).status_code == 200

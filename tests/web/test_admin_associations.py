@@ -3,6 +3,7 @@ import pytest
 
 from skotsel.extensions import db
 from skotsel.models import Association, AuditEvent
+from tests.smtp import smtp  # noqa: F401
 from tests.conftest import login, luhn_org_number, query_count
 
 NEW = "/admin/associations/new"
@@ -191,3 +192,37 @@ def test_admins_see_membership_changes_on_the_association_page_even_after_remova
     client.submit("/logout", page="/admin/")
     login(client, "granskare@home.example")
     assert "Händelselogg" not in client.get(f"/admin/associations/{world.a.id}").get_data(as_text=True)
+
+
+def test_an_admin_invites_the_first_coordinator_of_a_new_association(client, world, make, smtp):
+    from skotsel.models import Invitation
+
+    fresh = make.association(world.home, "Nya byalaget")
+    login(client, "admin@home.example")
+    response = client.submit(f"/admin/associations/{fresh.id}/invitations",
+                             {"name": "Nora Ny", "email": "nora@ny.example", "role": "coordinator"},
+                             page=f"/admin/associations/{fresh.id}")
+    assert response.status_code == 302
+    invitation = db.session.scalar(db.select(Invitation).filter_by(association_id=fresh.id))
+    assert (invitation.email, invitation.role) == ("nora@ny.example", "coordinator")
+    assert smtp.messages and smtp.messages[0]["To"] == "nora@ny.example"
+
+
+def test_a_reviewer_cannot_invite(client, world):
+    login(client, "granskare@home.example")
+    page = client.get(f"/admin/associations/{world.a.id}").get_data(as_text=True)
+    assert "Skicka inbjudan" not in page
+    response = client.submit(f"/admin/associations/{world.a.id}/invitations",
+                             {"name": "X", "email": "x@ny.example", "role": "coordinator"},
+                             page="/admin/associations")
+    assert response.status_code == 403
+
+
+def test_an_invitation_with_a_bad_address_re_renders_the_page_with_the_reason(client, world, smtp):
+    login(client, "admin@home.example")
+    response = client.submit(f"/admin/associations/{world.a.id}/invitations",
+                             {"name": "Nora", "email": "inte-en-adress", "role": "coordinator"},
+                             page=f"/admin/associations/{world.a.id}")
+    assert response.status_code == 200
+    assert 'value="inte-en-adress"' in response.get_data(as_text=True)
+    assert smtp.messages == []

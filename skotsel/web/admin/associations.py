@@ -1,7 +1,9 @@
 """Admin pages for associations (föreningar): list, register, edit, and a page with sites, agreements, members."""
 from __future__ import annotations
 
-from flask import flash, redirect, render_template, url_for
+from datetime import datetime, timezone
+
+from flask import current_app, flash, redirect, render_template, url_for
 from flask_babel import gettext as _, lazy_gettext as _l
 from flask_wtf import FlaskForm
 from sqlalchemy.orm import contains_eager, joinedload
@@ -12,11 +14,13 @@ from wtforms.validators import DataRequired, Length, Optional
 from skotsel.domain.errors import ValidationError
 from skotsel.domain.organisations import format_org_number
 from skotsel.extensions import db
-from skotsel.models import Agreement, Association, Membership, Site, User, Village
+from skotsel.models import Agreement, Association, Invitation, Membership, Site, User, Village
 from skotsel.services import audit
-from skotsel.services.access import load, visible
+from skotsel.services.access import load, require_create, visible
 from skotsel.services.associations import create_association, update_association
+from skotsel.services.memberships import invite_member
 from skotsel.web import current_principal
+from skotsel.web.association import InvitationForm
 from skotsel.web.admin import bp, municipality_id, require_admin
 from skotsel.web.forms import show_error
 
@@ -98,7 +102,8 @@ def association_new():
 
 
 @bp.route("/associations/<int:association_id>")
-def association_detail(association_id: int):
+def association_detail(association_id: int, invitation_form: InvitationForm | None = None,
+                       message: str | None = None):
     principal = current_principal()
     association = load(principal, Association, association_id)
     sites = db.session.scalars(
@@ -117,7 +122,31 @@ def association_detail(association_id: int):
         "admin/associations/detail.html", association=association, sites=sites, agreements=agreements,
         memberships=memberships, events=audit.events_for(current_principal(), association),
         status_labels=AGREEMENT_STATUS_LABELS, role_labels=ROLE_LABELS,
+        invitation_form=invitation_form or InvitationForm(role="coordinator"), message=message,
     )
+
+
+@bp.route("/associations/<int:association_id>/invitations", methods=["POST"])
+def association_invite(association_id: int):
+    """Invite a person, typically the association's first coordinator, from the municipality's side."""
+    association = load(current_principal(), Association, association_id)
+    require_create(current_principal(), Invitation, municipality_id=association.municipality_id,
+                   association_id=association.id)
+    form = InvitationForm()
+    message = None
+    if form.validate_on_submit():
+        try:
+            invitation = invite_member(
+                actor_id=current_principal().user_id, association=association, email=form.email.data,
+                name=form.name.data, role=form.role.data, now=datetime.now(timezone.utc), config=current_app.config,
+                link_for=lambda token: url_for("auth.invitation", token=token, _external=True),
+            )
+        except ValidationError as error:
+            message = show_error(form, error)
+        else:
+            flash(_("Inbjudan är skickad till %(email)s.", email=invitation.email), "success")
+            return redirect(url_for("admin.association_detail", association_id=association.id))
+    return association_detail(association.id, invitation_form=form, message=message)
 
 
 @bp.route("/associations/<int:association_id>/edit", methods=["GET", "POST"])
