@@ -7,6 +7,7 @@ from flask_login import current_user
 
 from skotsel.extensions import db, login_manager
 from skotsel.services.access import Forbidden, NotFound, Principal
+from skotsel.web.vocabulary import template_labels
 
 
 def current_principal() -> Principal:
@@ -51,6 +52,7 @@ def init_app(app: Flask) -> None:
     @app.context_processor
     def inject_globals() -> dict:
         return {
+            **template_labels(),
             "principal": current_principal(),
             "current_locale": str(get_locale()),
             "languages": app.config["LANGUAGES"],

@@ -23,14 +23,11 @@ from skotsel.services.agreements import describe_agreed_task
 from skotsel.services.memberships import change_role, invite_member, remove_membership, revoke_invitation
 from skotsel.web import current_principal
 from skotsel.web.forms import DeleteForm, error_message, show_error
+from skotsel.web.vocabulary import ROLE_LABELS
 
 bp = Blueprint("association", __name__, url_prefix="/association")
 
-ROLE_CHOICES = [SelectChoice("member", _l("Medlem")), SelectChoice("coordinator", _l("Samordnare"))]
-ROLE_LABELS = {choice.value: choice.label for choice in ROLE_CHOICES}
-STATUS_LABELS = {"draft": _l("Utkast"), "active": _l("Gällande"), "ended": _l("Avslutat")}
-KIND_LABELS = {"green_space": _l("Grönyta"), "beach": _l("Badplats"), "playground": _l("Lekplats"),
-               "other": _l("Övrigt")}
+ROLE_CHOICES = [SelectChoice(role, ROLE_LABELS[role]) for role in ("member", "coordinator")]
 COMPENSATION_LABELS = {
     "fixed_per_year": _l("kr per år"),
     "per_m2": _l("kr per m²"),
@@ -59,8 +56,7 @@ def members_only():
 
 @bp.context_processor
 def labels() -> dict:
-    return {"role_labels": ROLE_LABELS, "status_labels": STATUS_LABELS, "kind_labels": KIND_LABELS,
-            "compensation_labels": COMPENSATION_LABELS, "number": _number}
+    return {"compensation_labels": COMPENSATION_LABELS, "number": _number}
 
 
 def _number(value) -> str:

@@ -107,8 +107,8 @@ def test_the_list_shows_title_association_period_status_in_words_and_compensatio
     login(client, "admin@home.example")
     page = client.get("/admin/agreements").get_data(as_text=True)
     assert "Avtal A" in page and "Hallaryds sockenråd" in page and "2025-01-01 – 2027-12-31" in page
-    assert '<span class="badge badge-active">gäller</span>' in page
-    assert '<span class="badge badge-draft">utkast</span>' in page
+    assert '<span class="badge badge-active">Gällande</span>' in page
+    assert '<span class="badge badge-draft">Utkast</span>' in page
     assert "10\u00a0000 kr per år" in page
     assert "Avtal C" not in page  # another municipality's
     assert "Nytt avtal" in page
@@ -127,7 +127,7 @@ def test_admin_creates_an_agreement_and_lands_on_its_page(client, world):
     assert (agreement.compensation_amount, agreement.compensation_cap) == (Decimal("2000"), Decimal("6000.50"))
     page = client.get(response.headers["Location"]).get_data(as_text=True)
     assert "2\u00a0000 kr per delbelopp, högst 6\u00a0000,5 kr per år" in page
-    assert '<span class="badge badge-draft">utkast</span>' in page
+    assert '<span class="badge badge-draft">Utkast</span>' in page
     event = db.session.scalar(db.select(AuditEvent).filter_by(object_type="Agreement", object_id=agreement.id))
     assert event.action == "create" and event.changes["title"] == [None, "Skötselavtal Hallaryd 2026–2028"]
 

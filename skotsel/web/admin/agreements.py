@@ -43,9 +43,9 @@ from skotsel.web.admin.task_types import (
     rule_data,
 )
 from skotsel.web.forms import DeleteForm, error_message
+from skotsel.web.vocabulary import AGREEMENT_STATUS_LABELS
 
-STATUS_CHOICES = [("draft", _l("utkast")), ("active", _l("gäller")), ("ended", _l("avslutat"))]
-STATUS_LABELS = dict(STATUS_CHOICES)
+STATUS_CHOICES = list(AGREEMENT_STATUS_LABELS.items())
 COMPENSATION_CHOICES = [
     ("fixed_per_year", _l("fast belopp per år")),
     ("per_m2", _l("per m²")),
@@ -135,7 +135,7 @@ def agreements():
         .options(selectinload(Agreement.association))
         .order_by(Agreement.starts_on.desc(), Agreement.title)
     ).all()
-    return render_template("admin/agreements/list.html", agreements=rows, status_labels=STATUS_LABELS,
+    return render_template("admin/agreements/list.html", agreements=rows,
                            compensation_text=compensation_text)
 
 
@@ -206,7 +206,7 @@ def agreement_detail(agreement_id: int):
             {"task": task, "sentence": describe_agreed_task(task, locale())})
     groups = sorted(by_site.values(), key=lambda group: group["site"].name.casefold())
     return render_template("admin/agreements/detail.html", agreement=agreement, groups=groups,
-                           status_labels=STATUS_LABELS, compensation=compensation_text(agreement),
+                           compensation=compensation_text(agreement),
                            events=audit.events_for(principal, agreement), delete_form=DeleteForm())
 
 

@@ -24,8 +24,6 @@ from skotsel.web.association import InvitationForm
 from skotsel.web.admin import bp, municipality_id, require_admin
 from skotsel.web.forms import show_error
 
-AGREEMENT_STATUS_LABELS = {"draft": _l("Utkast"), "active": _l("Gällande"), "ended": _l("Avslutat")}
-ROLE_LABELS = {"coordinator": _l("Samordnare"), "member": _l("Medlem")}
 
 
 def optional_id(value) -> int | None:
@@ -121,7 +119,6 @@ def association_detail(association_id: int, invitation_form: InvitationForm | No
     return render_template(
         "admin/associations/detail.html", association=association, sites=sites, agreements=agreements,
         memberships=memberships, events=audit.events_for(current_principal(), association),
-        status_labels=AGREEMENT_STATUS_LABELS, role_labels=ROLE_LABELS,
         invitation_form=invitation_form or InvitationForm(role="coordinator"), message=message,
     )
 

@@ -21,25 +21,14 @@ from skotsel.services.sites import create_site, delete_site, update_site
 from skotsel.web import current_principal
 from skotsel.web.admin import bp, municipality_id, require_admin
 from skotsel.web.admin.associations import (
-    AGREEMENT_STATUS_LABELS,
     optional_id,
     village_choices,
 )
 from skotsel.web.forms import DeleteForm, error_message, show_error
+from skotsel.web.vocabulary import SITE_KIND_LABELS
 
-SITE_KIND_LABELS = {
-    "green_space": _l("Grönyta"),
-    "beach": _l("Badplats"),
-    "playground": _l("Lekplats"),
-    "other": _l("Övrigt"),
-}
 # Where the map opens when neither the site nor the municipality's villages have a position: all of Sweden.
 SWEDEN_CENTRE = (62.0, 15.5)
-
-
-@bp.app_context_processor
-def site_kinds() -> dict:
-    return {"site_kind_labels": SITE_KIND_LABELS}
 
 
 class AreaField(IntegerField):
@@ -174,7 +163,7 @@ def site_detail(site_id: int):
     return render_template(
         "admin/sites/detail.html", site=site, tasks=tasks, events=audit.events_for(current_principal(), site),
         geometry_text=json.dumps(site.geometry),
-        status_labels=AGREEMENT_STATUS_LABELS, format_number=format_number,
+        format_number=format_number,
         map_settings=_map_settings(site), delete_form=DeleteForm(),
     )
 

@@ -40,6 +40,7 @@ from skotsel.services.catalogue import create_task_type, delete_task_type, updat
 from skotsel.web import current_principal
 from skotsel.web.admin import bp, municipality_id, require_admin
 from skotsel.web.forms import DeleteForm, error_message, show_error
+from skotsel.web.vocabulary import SITE_KIND_LABELS
 
 PATTERN_CHOICES = [
     ("daily", _l("dagligen")),
@@ -56,8 +57,6 @@ ORDINAL_CHOICES = [("", "—"), (1, _l("första")), (2, _l("andra")), (3, _l("tr
                    (5, _l("femte")), (-1, _l("sista"))]
 KIND_CHOICES = [("recurrence", _l("återkommande")), ("quota", _l("antal gånger"))]
 PERFORMER_CHOICES = [("association", _l("föreningen")), ("municipality", _l("kommunen"))]
-SITE_KIND_LABELS = {"green_space": _l("grönyta"), "beach": _l("badplats"), "playground": _l("lekplats"),
-                    "other": _l("övrigt")}
 PERFORMER_LABELS = dict(PERFORMER_CHOICES)
 
 
@@ -202,7 +201,7 @@ def task_types():
         season = season_of(task_type)
         rows.append({"task_type": task_type, "name": task_type.name(locale()),
                      "rule": rule_text(rule_of(task_type), season), "season": season_text(season),
-                     "site_kinds": [SITE_KIND_LABELS[kind] for kind in SITE_KINDS if kind in task_type.site_kinds],
+                     "site_kinds": [str(SITE_KIND_LABELS[kind]).lower() for kind in SITE_KINDS if kind in task_type.site_kinds],
                      "performed_by": PERFORMER_LABELS.get(task_type.performed_by, "")})
     rows.sort(key=lambda row: row["name"].casefold())
     return render_template("admin/task_types/list.html", rows=rows)
