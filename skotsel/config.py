@@ -19,6 +19,10 @@ MAIL_SENDER = "skotsel <noreply@skotsel.invalid>"
 BASE_URL = "http://127.0.0.1:5000"
 #: Days an invitation link stays valid.
 INVITATION_DAYS = 7
+#: Where uploaded files (agreement documents, later photos) are kept; None means instance/uploads.
+UPLOAD_FOLDER = None
+#: Largest agreement document accepted, in bytes.
+MAX_DOCUMENT_BYTES = 20 * 1024 * 1024
 #: Shortest password accepted.
 PASSWORD_MIN_LENGTH = 12
 #: Map tiles; the only outside resource. Pages work without them.

@@ -34,6 +34,10 @@ class Agreement(TenantMixin, TimestampMixin, db.Model):
     compensation_cap: Mapped[Decimal | None] = mapped_column(Numeric(12, 2))
     signed_on: Mapped[date | None] = mapped_column(Date)
     notes: Mapped[str] = mapped_column(Text, default="")
+    #: The signed agreement as a PDF: the name it was uploaded with, and the server-made file name under
+    #: instance/uploads/agreements/ (never derived from what the uploader typed).
+    document_name: Mapped[str | None] = mapped_column(String(200))
+    document_key: Mapped[str | None] = mapped_column(String(64), unique=True)
 
     association: Mapped[Association] = relationship()
     tasks: Mapped[list[AgreedTask]] = relationship(
@@ -49,6 +53,7 @@ class Agreement(TenantMixin, TimestampMixin, db.Model):
         ),
         CheckConstraint("compensation_amount >= 0", name="amount_non_negative"),
         CheckConstraint("compensation_cap IS NULL OR compensation_cap >= 0", name="cap_non_negative"),
+        CheckConstraint("(document_name IS NULL) = (document_key IS NULL)", name="document_name_and_key"),
         db.UniqueConstraint("municipality_id", "title"),
     )
 

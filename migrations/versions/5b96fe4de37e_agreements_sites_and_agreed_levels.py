@@ -1,8 +1,8 @@
 """agreements, sites and agreed levels
 
-Revision ID: cb7bf5c8472f
+Revision ID: 5b96fe4de37e
 Revises: 
-Create Date: 2026-11-27 10:44:49.386269
+Create Date: 2026-11-27 10:52:41.603956
 
 """
 from alembic import op
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 
 
 # revision identifiers, used by Alembic.
-revision = 'cb7bf5c8472f'
+revision = '5b96fe4de37e'
 down_revision = None
 branch_labels = None
 depends_on = None
@@ -141,17 +141,21 @@ def upgrade():
     sa.Column('compensation_cap', sa.Numeric(precision=12, scale=2), nullable=True),
     sa.Column('signed_on', sa.Date(), nullable=True),
     sa.Column('notes', sa.Text(), nullable=False),
+    sa.Column('document_name', sa.String(length=200), nullable=True),
+    sa.Column('document_key', sa.String(length=64), nullable=True),
     sa.Column('municipality_id', sa.Integer(), nullable=False),
     sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
     sa.Column('updated_at', sa.DateTime(timezone=True), nullable=False),
     sa.CheckConstraint("compensation_model IN ('fixed_per_year', 'per_m2', 'per_occurrence', 'components_with_cap', 'none')", name=op.f('ck_agreement_compensation_model_known')),
     sa.CheckConstraint("status IN ('draft', 'active', 'ended')", name=op.f('ck_agreement_status_known')),
+    sa.CheckConstraint('(document_name IS NULL) = (document_key IS NULL)', name=op.f('ck_agreement_document_name_and_key')),
     sa.CheckConstraint('compensation_amount >= 0', name=op.f('ck_agreement_amount_non_negative')),
     sa.CheckConstraint('compensation_cap IS NULL OR compensation_cap >= 0', name=op.f('ck_agreement_cap_non_negative')),
     sa.CheckConstraint('ends_on > starts_on', name=op.f('ck_agreement_ends_after_start')),
     sa.ForeignKeyConstraint(['association_id'], ['association.id'], name=op.f('fk_agreement_association_id_association'), ondelete='RESTRICT'),
     sa.ForeignKeyConstraint(['municipality_id'], ['municipality.id'], name=op.f('fk_agreement_municipality_id_municipality'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_agreement')),
+    sa.UniqueConstraint('document_key', name=op.f('uq_agreement_document_key')),
     sa.UniqueConstraint('municipality_id', 'title', name=op.f('uq_agreement_municipality_id_title'))
     )
     with op.batch_alter_table('agreement', schema=None) as batch_op:
