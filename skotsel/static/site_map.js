@@ -167,7 +167,7 @@
     this.container.querySelectorAll("[data-action=point], [data-action=area]").forEach(function (button) {
       button.setAttribute("aria-pressed", String(button.getAttribute("data-action") === mode));
     });
-    this.container.querySelector("[data-action=finish]").disabled = !this.drawing;
+    this.updateFinish();
     if (mode === "point") {
       this.say("data-msg-point");
     } else {
@@ -248,6 +248,11 @@
     } else if (latlngs.length) {
       this.outline = L.polygon(rings, style).addTo(this.map);
     }
+    this.updateFinish();
+  };
+
+  /* "Klar" works once the area being drawn has three corners. */
+  Editor.prototype.updateFinish = function () {
     this.container.querySelector("[data-action=finish]").disabled = !(this.drawing && this.corners.length >= 3);
   };
 
