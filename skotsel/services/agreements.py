@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from datetime import date
 from decimal import Decimal, InvalidOperation
+from typing import BinaryIO
 
 from skotsel.domain.errors import ValidationError
 from skotsel.domain.recurrence import Quota, Recurrence, Season, agreed_level_sentence
@@ -10,7 +11,7 @@ from skotsel.extensions import db
 from skotsel.models import AgreedTask, Agreement, Association, Site, TaskType
 from skotsel.models.agreements import AGREEMENT_STATUSES, COMPENSATION_MODELS
 from skotsel.models.catalogue import PERFORMERS
-from skotsel.services import audit, ensure_unique, transaction
+from skotsel.services import audit, documents, ensure_unique, transaction
 
 AGREEMENT_FIELDS = ("title", "association_id", "starts_on", "ends_on", "status", "compensation_model",
                     "compensation_amount", "compensation_cap", "signed_on", "notes")
@@ -151,17 +152,56 @@ def update_agreement(*, actor_id: int | None, agreement: Agreement, **values) ->
             audit.record(actor_id=actor_id, action="update", obj=agreement, label=agreement.title, changes=changes)
 
 
-def delete_agreement(*, actor_id: int | None, agreement: Agreement) -> None:
-    """Remove a draft agreement with its agreed tasks; an agreement in force is ended instead."""
+def delete_agreement(*, actor_id: int | None, agreement: Agreement, upload_folder: str | None = None) -> None:
+    """Remove a draft agreement with its agreed tasks; an agreement in force is ended instead.
+    Its document, if any, is removed from `upload_folder` once the agreement is gone."""
     if agreement.status != "draft":
         raise ValidationError("Bara utkast kan tas bort. Sätt status Avslutat för ett avtal som har gällt.",
                               "Only drafts can be removed. Set an agreement that has been in force to Ended.")
+    document_key = agreement.document_key
     with transaction():
         for task in agreement.tasks:
             audit.record_delete(actor_id=actor_id, obj=task, label=_task_label(task), fields=TASK_FIELDS,
                                 parent=agreement)
-        audit.record_delete(actor_id=actor_id, obj=agreement, label=agreement.title, fields=AGREEMENT_FIELDS)
+        audit.record_delete(actor_id=actor_id, obj=agreement, label=agreement.title,
+                            fields=AGREEMENT_FIELDS + (("document_name",) if document_key else ()))
         db.session.delete(agreement)
+    if upload_folder:
+        documents.discard(document_key, upload_folder=upload_folder)
+
+
+def attach_document(*, actor_id: int | None, agreement: Agreement, file: BinaryIO | None, filename: str | None,
+                    upload_folder: str, max_bytes: int) -> None:
+    """Keep the signed agreement (a PDF) with the agreement, replacing the one it had.
+
+    The new file is written whole before the row points at it, and removed again if the row cannot be saved;
+    the old file goes only after the commit, so the row never points at a missing or half-written file.
+    """
+    data = documents.read_pdf(file, max_bytes=max_bytes)
+    name = documents.clean_name(filename, fallback=agreement.title)
+    old_name, old_key = agreement.document_name, agreement.document_key
+    key = documents.store(data, upload_folder=upload_folder)
+    try:
+        with transaction():
+            agreement.document_name, agreement.document_key = name, key
+            audit.record(actor_id=actor_id, action="update", obj=agreement, label=agreement.title,
+                         changes={"document_name": [old_name, name]})
+    except BaseException:
+        documents.discard(key, upload_folder=upload_folder)
+        raise
+    documents.discard(old_key, upload_folder=upload_folder)
+
+
+def remove_document(*, actor_id: int | None, agreement: Agreement, upload_folder: str) -> None:
+    """Take the document off the agreement and delete its file (after the commit)."""
+    if agreement.document_key is None:
+        raise ValidationError("Avtalet har inget avtalsdokument.", "The agreement has no document.")
+    old_name, old_key = agreement.document_name, agreement.document_key
+    with transaction():
+        agreement.document_name = agreement.document_key = None
+        audit.record(actor_id=actor_id, action="update", obj=agreement, label=agreement.title,
+                     changes={"document_name": [old_name, None]})
+    documents.discard(old_key, upload_folder=upload_folder)
 
 
 def _task_label(task: AgreedTask) -> str:

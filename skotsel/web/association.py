@@ -22,6 +22,7 @@ from skotsel.services.access import NotFound, can_create, load, require_create, 
 from skotsel.services.agreements import describe_agreed_task
 from skotsel.services.memberships import change_role, invite_member, remove_membership, revoke_invitation
 from skotsel.web import current_principal
+from skotsel.web.admin.agreements import send_document
 from skotsel.web.forms import DeleteForm, error_message, show_error
 from skotsel.web.vocabulary import ROLE_LABELS
 
@@ -127,6 +128,12 @@ def agreement(association_id: int, agreement_id: int):
         by_site.setdefault(task.site, []).append((task, describe_agreed_task(task, locale)))
     return render_template("association/agreement.html", association=association, agreement=agreement,
                            by_site=by_site)
+
+
+@bp.route("/<int:association_id>/agreements/<int:agreement_id>/document")
+def agreement_document(association_id: int, agreement_id: int):
+    association = _own_association(association_id)
+    return send_document(_belongs_to(association, load(current_principal(), Agreement, agreement_id)))
 
 
 @bp.route("/<int:association_id>/sites/<int:site_id>")

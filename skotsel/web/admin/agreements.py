@@ -3,28 +3,32 @@ from __future__ import annotations
 
 from decimal import Decimal, InvalidOperation
 
-from flask import flash, redirect, render_template, request, url_for
+from flask import abort, current_app, flash, redirect, render_template, request, send_file, url_for
 from flask_babel import format_decimal
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_babel import lazy_pgettext
 from flask_wtf import FlaskForm
+from flask_wtf.file import FileField
 from sqlalchemy.orm import selectinload
 from wtforms import DateField, DecimalField, IntegerField, RadioField, SelectField, StringField, TextAreaField
 from wtforms.validators import Length, Optional
+from werkzeug.exceptions import RequestEntityTooLarge
 
 from skotsel.domain.errors import ValidationError
 from skotsel.domain.recurrence import agreed_level_sentence
 from skotsel.extensions import db
 from skotsel.models import AgreedTask, Agreement, Association, Site, TaskType
-from skotsel.services import audit
-from skotsel.services.access import load, visible
+from skotsel.services import audit, documents
+from skotsel.services.access import Forbidden, NotFound, load, visible
 from skotsel.services.agreements import (
     add_agreed_task,
+    attach_document,
     create_agreement,
     delete_agreed_task,
     delete_agreement,
     describe_agreed_task,
+    remove_document,
     rule_of,
     season_of,
     update_agreed_task,
@@ -37,12 +41,10 @@ from skotsel.web.admin.task_types import (
     RuleFields,
     attach_error,
     build_rule,
-    choices,
     locale,
-    optional_int,
     rule_data,
 )
-from skotsel.web.forms import DeleteForm, error_message
+from skotsel.web.forms import DeleteForm, choices, error_message, optional_int, show_error
 from skotsel.web.vocabulary import AGREEMENT_STATUS_LABELS
 
 STATUS_CHOICES = list(AGREEMENT_STATUS_LABELS.items())
@@ -54,6 +56,8 @@ COMPENSATION_CHOICES = [
     ("none", _l("ingen ersättning")),
 ]
 DEFAULT_LEAD_DAYS = 2
+#: Room for the multipart framing and the CSRF token around an agreement document of the largest size.
+FORM_OVERHEAD_BYTES = 64 * 1024
 
 
 class KronorField(DecimalField):
@@ -112,6 +116,10 @@ class AgreementForm(FlaskForm):
     compensation_cap = KronorField(_l("Tak i kronor per år"), validators=[Optional()])
     signed_on = DateField(_l("Undertecknat"), validators=[Optional()])
     notes = TextAreaField(_l("Anteckningar"))
+
+
+class DocumentForm(FlaskForm):
+    document = FileField(_l("Avtalsdokument (PDF)"), render_kw={"accept": "application/pdf,.pdf"})
 
 
 def _association_choices() -> list:
@@ -179,7 +187,8 @@ def agreement_delete(agreement_id: int):
     agreement = load(current_principal(), Agreement, agreement_id, "write")
     if DeleteForm().validate_on_submit():
         try:
-            delete_agreement(actor_id=current_principal().user_id, agreement=agreement)
+            delete_agreement(actor_id=current_principal().user_id, agreement=agreement,
+                             upload_folder=current_app.config["UPLOAD_FOLDER"])
         except ValidationError as error:
             flash(error_message(error), "error")
             return redirect(url_for("admin.agreement_detail", agreement_id=agreement_id))
@@ -189,8 +198,11 @@ def agreement_delete(agreement_id: int):
 
 @bp.route("/agreements/<int:agreement_id>")
 def agreement_detail(agreement_id: int):
+    return _detail_page(load(current_principal(), Agreement, agreement_id))
+
+
+def _detail_page(agreement: Agreement, document_form: DocumentForm | None = None, message: str | None = None):
     principal = current_principal()
-    agreement = load(principal, Agreement, agreement_id)
     tasks = db.session.scalars(
         visible(principal, AgreedTask).where(AgreedTask.agreement_id == agreement.id)
         .options(selectinload(AgreedTask.site), selectinload(AgreedTask.task_type))
@@ -205,9 +217,90 @@ def agreement_detail(agreement_id: int):
         by_site.setdefault(task.site_id, {"site": task.site, "tasks": []})["tasks"].append(
             {"task": task, "sentence": describe_agreed_task(task, locale())})
     groups = sorted(by_site.values(), key=lambda group: group["site"].name.casefold())
+    # formdata=None: the page is also shown when the posted body was too large to read.
     return render_template("admin/agreements/detail.html", agreement=agreement, groups=groups,
                            compensation=compensation_text(agreement),
-                           events=audit.events_for(principal, agreement), delete_form=DeleteForm())
+                           events=audit.events_for(principal, agreement), delete_form=DeleteForm(formdata=None),
+                           document_form=document_form or DocumentForm(formdata=None), message=message,
+                           max_document_size=documents.size_text(current_app.config["MAX_DOCUMENT_BYTES"]))
+
+
+@bp.url_value_preprocessor
+def limit_document_upload(endpoint: str | None, values: dict | None) -> None:
+    """Cap the body of a document upload before anything reads it. This runs ahead of every before_request
+    function, the CSRF check among them, which would otherwise take in a body of any size first."""
+    if endpoint == "admin.agreement_document_upload":
+        request.max_content_length = current_app.config["MAX_DOCUMENT_BYTES"] + FORM_OVERHEAD_BYTES
+
+
+@bp.errorhandler(RequestEntityTooLarge)
+def upload_too_large(error: RequestEntityTooLarge):
+    """Say on the upload field that the file was too large, instead of an error page.
+    Nothing has checked access yet (the body was refused first), so check it here."""
+    principal = current_principal()
+    if request.endpoint != "admin.agreement_document_upload" or not principal.is_staff:
+        return error
+    try:
+        agreement = load(principal, Agreement, (request.view_args or {}).get("agreement_id"), "write")
+    except (NotFound, Forbidden):
+        return error
+    form = DocumentForm(formdata=None)
+    show_error(form, documents.too_large(current_app.config["MAX_DOCUMENT_BYTES"]))
+    return _detail_page(agreement, document_form=form), 413
+
+
+@bp.route("/agreements/<int:agreement_id>/document", methods=["POST"])
+def agreement_document_upload(agreement_id: int):
+    agreement = load(current_principal(), Agreement, agreement_id, "write")
+    form = DocumentForm()
+    message = None
+    if form.validate_on_submit():
+        upload = form.document.data
+        try:
+            attach_document(actor_id=current_principal().user_id, agreement=agreement,
+                            file=upload.stream if upload else None, filename=upload.filename if upload else None,
+                            upload_folder=current_app.config["UPLOAD_FOLDER"],
+                            max_bytes=current_app.config["MAX_DOCUMENT_BYTES"])
+        except ValidationError as error:
+            message = show_error(form, error)
+        else:
+            flash(_("Avtalsdokumentet %(name)s är sparat.", name=agreement.document_name), "success")
+            return redirect(url_for("admin.agreement_detail", agreement_id=agreement.id))
+    return _detail_page(agreement, document_form=form, message=message)
+
+
+@bp.route("/agreements/<int:agreement_id>/document/delete", methods=["POST"])
+def agreement_document_delete(agreement_id: int):
+    agreement = load(current_principal(), Agreement, agreement_id, "write")
+    if DeleteForm().validate_on_submit():
+        try:
+            remove_document(actor_id=current_principal().user_id, agreement=agreement,
+                            upload_folder=current_app.config["UPLOAD_FOLDER"])
+        except ValidationError as error:
+            flash(error_message(error), "error")
+        else:
+            flash(_("Avtalsdokumentet är borttaget."), "success")
+    return redirect(url_for("admin.agreement_detail", agreement_id=agreement_id))
+
+
+@bp.route("/agreements/<int:agreement_id>/document")
+def agreement_document(agreement_id: int):
+    return send_document(load(current_principal(), Agreement, agreement_id))
+
+
+def send_document(agreement: Agreement):
+    """The agreement's PDF as a download: never shown inline, never sniffed as something else, never cached
+    on the way; 404 when it has none."""
+    if agreement.document_key is None:
+        abort(404)
+    path = documents.path_of(agreement.document_key, upload_folder=current_app.config["UPLOAD_FOLDER"])
+    if not path.is_file():
+        abort(404)
+    response = send_file(path, mimetype="application/pdf", as_attachment=True,
+                         download_name=agreement.document_name)
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    response.headers["Cache-Control"] = "private, no-store"
+    return response
 
 
 class AgreedTaskForm(RuleFields):
