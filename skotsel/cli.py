@@ -15,7 +15,7 @@ def demo_data() -> None:
     """Load the Älmhult demo data (safe to run again: changes nothing the second time)."""
     from skotsel.services.demo import load_demo_data
 
-    created = load_demo_data()
+    created = load_demo_data(upload_folder=current_app.config["UPLOAD_FOLDER"])
     click.echo("Demo data loaded." if created else "Demo data already present; nothing changed.")
 
 

@@ -23,6 +23,8 @@ INVITATION_DAYS = 7
 UPLOAD_FOLDER = None
 #: Largest agreement document accepted, in bytes.
 MAX_DOCUMENT_BYTES = 20 * 1024 * 1024
+#: Largest request body of any kind (Flask answers 413 above it); uploads have their own, smaller limits.
+MAX_CONTENT_LENGTH = 25 * 1024 * 1024
 #: Shortest password accepted.
 PASSWORD_MIN_LENGTH = 12
 #: Map tiles; the only outside resource. Pages work without them.

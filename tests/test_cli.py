@@ -97,3 +97,11 @@ def test_create_staff_refuses_a_short_password(app, ctx):
         "create-staff", "chef@osby.example", "--name", "C", "--municipality", "1273", "--password", "kort"])
     assert result.exit_code != 0 and "at least 12" in result.output
     assert db.session.scalar(select(User).filter_by(email="chef@osby.example")) is None
+
+
+def test_the_demo_hallaryd_agreement_has_its_signed_document(client, demo):
+    agreement = db.session.scalar(select(Agreement).filter_by(title="Skötselavtal Hallaryds sockenråd 2025–2027"))
+    assert agreement.document_name == "Skötselavtal Hallaryds sockenråd 2025–2027.pdf"
+    login(client, "medlem@hallaryd.example", DEMO_PASSWORD)
+    response = client.get(f"/association/{agreement.association_id}/agreements/{agreement.id}/document")
+    assert response.status_code == 200 and response.data.startswith(b"%PDF-")

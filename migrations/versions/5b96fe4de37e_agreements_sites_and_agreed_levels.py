@@ -223,6 +223,7 @@ def upgrade():
     sa.Column('updated_at', sa.DateTime(timezone=True), nullable=False),
     sa.CheckConstraint("kind IN ('green_space', 'beach', 'playground', 'other')", name=op.f('ck_site_kind_known')),
     sa.CheckConstraint('area_m2 IS NULL OR area_m2 >= 0', name=op.f('ck_site_area_non_negative')),
+    sa.CheckConstraint('area_m2 IS NULL OR area_m2 <= 100000000', name=op.f('ck_site_area_at_most_100_km2')),
     sa.ForeignKeyConstraint(['association_id'], ['association.id'], name=op.f('fk_site_association_id_association'), ondelete='RESTRICT'),
     sa.ForeignKeyConstraint(['municipality_id'], ['municipality.id'], name=op.f('fk_site_municipality_id_municipality'), ondelete='CASCADE'),
     sa.ForeignKeyConstraint(['village_id'], ['village.id'], name=op.f('fk_site_village_id_village'), ondelete='RESTRICT'),

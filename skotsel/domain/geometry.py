@@ -67,7 +67,7 @@ def _load(value: str | dict) -> Any:
         raise _invalid("Geometrin ska vara GeoJSON.", "The geometry must be GeoJSON.")
     try:
         return json.loads(value)
-    except ValueError as error:
+    except (ValueError, RecursionError) as error:  # RecursionError: absurdly deep nesting
         raise _invalid("Geometrin är inte giltig JSON.", "The geometry is not valid JSON.") from error
 
 

@@ -20,12 +20,14 @@ FORM_ORDINALS = (1, 2, 3, 4, 5, -1)
 _DAYS_IN_MONTH = (31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31)
 # Any fixed start will do: dateutil is asked only whether the rule is well formed.
 _PROBE_START = datetime(2025, 1, 1)
+_PROBE_END = datetime(2032, 12, 31)
 _SUPPORTED_PARTS = ("FREQ", "INTERVAL", "BYMONTH", "BYMONTHDAY", "BYDAY", "WKST")
 # The agreement period and the season already bound every task, so a rule never needs its own end.
 _ENDING_PARTS = ("COUNT", "UNTIL")
 _UNSUPPORTED_PARTS = ("BYSETPOS", "BYHOUR", "BYMINUTE", "BYSECOND", "BYYEARDAY", "BYWEEKNO")
-_WEEKDAY_TOKEN = re.compile(r"([+-]?\d{1,2})?([A-Z]{2})")
-_INTEGER = re.compile(r"[+-]?\d+")
+# [0-9], not \d: \d also matches other scripts' digits ("²", "٣"), which int() then refuses.
+_WEEKDAY_TOKEN = re.compile(r"([+-]?[0-9]{1,2})?([A-Z]{2})")
+_INTEGER = re.compile(r"[+-]?[0-9]+")
 
 
 @dataclass(frozen=True)
@@ -136,16 +138,28 @@ class Recurrence:
                 "eller årlig upprepning.",
                 "A weekday with an ordinal (e.g. first Saturday, 1SA) only works with monthly or yearly recurrence.",
                 field="ordinal")
+        if has_ordinal and any(_split_weekday(token)[0] is None for token in self.byweekday):
+            # dateutil expands e.g. BYDAY=SA,1SU to nothing at all, so such a rule would never be scheduled.
+            raise ValidationError(
+                "Blanda inte veckodagar med och utan ordningstal (t.ex. varje lördag och första söndagen); "
+                "lägg in dem som två skötselmoment.",
+                "Do not mix weekdays with and without an ordinal (e.g. every Saturday and the first Sunday); "
+                "add them as two agreed tasks.", field="ordinal")
         if self.bymonthday and self.freq == "WEEKLY":
             # RFC 5545 3.3.10: BYMONTHDAY must not be used with FREQ=WEEKLY.
             raise ValidationError("Dag i månaden går inte att kombinera med veckovis upprepning.",
                                   "A day of the month cannot be combined with weekly recurrence.", field="monthday")
         months = self.bymonth or tuple(range(1, 13))
-        if self.bymonthday and not any(abs(day) <= _DAYS_IN_MONTH[month - 1]
-                                       for day in self.bymonthday for month in months):
-            raise ValidationError(
-                "Regeln ger aldrig något tillfälle: ingen av dagarna finns i de valda månaderna.",
-                "The rule never occurs: none of the days exists in the chosen months.", field="monthday")
+        for day in self.bymonthday:
+            if not any(abs(day) <= _DAYS_IN_MONTH[month - 1] for month in months):
+                raise ValidationError(
+                    f"Dagen {day} finns inte i de valda månaderna.",
+                    f"Day {day} does not exist in the chosen months.", field="monthday")
+        # Combinations such as "the 13th, if it is the fifth Friday" are well formed but never happen; eight
+        # years hold every weekday/date/leap-year combination, so a rule with nothing in them never occurs.
+        if not self.to_dateutil(_PROBE_START).replace(until=_PROBE_END).after(_PROBE_START, inc=True):
+            raise ValidationError("Regeln ger aldrig något tillfälle.", "The rule never occurs.",
+                                  field="monthday" if self.bymonthday else "weekdays")
 
 
 @dataclass
@@ -254,7 +268,7 @@ def _split_rrule(text: str) -> dict[str, str]:
 
 def _interval(parts: dict[str, str]) -> int:
     text = parts.get("INTERVAL", "1")
-    if not text.isdigit():
+    if not re.fullmatch(r"[0-9]+", text):
         raise _invalid("INTERVAL ska vara ett heltal.", "INTERVAL must be a whole number.")
     return int(text)
 
@@ -444,7 +458,10 @@ class _Swedish:
         return self._ordinal_words[n - 1] if n > 0 else self._from_end(-n)
 
     def _from_end(self, n: int) -> str:
-        return {1: "sista", 2: "näst sista"}.get(n) or f"{self._ordinal_words[n - 1]} sista"
+        if n in (1, 2):
+            return ("sista", "näst sista")[n - 1]
+        word = self._ordinal_words[n - 1] if n <= len(self._ordinal_words) else swedish_ordinal(n)
+        return f"{word} sista"
 
 
 class _English:
@@ -527,7 +544,10 @@ class _English:
         return self._ordinal_words[n - 1] if n > 0 else self._from_end(-n)
 
     def _from_end(self, n: int) -> str:
-        return "last" if n == 1 else f"{self._ordinal_words[n - 1]} to last"
+        if n == 1:
+            return "last"
+        word = self._ordinal_words[n - 1] if n <= len(self._ordinal_words) else english_ordinal(n)
+        return f"{word} to last"
 
 
 _Words = _Swedish | _English

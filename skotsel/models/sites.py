@@ -35,6 +35,7 @@ class Site(TenantMixin, TimestampMixin, db.Model):
         UniqueConstraint("municipality_id", "name"),
         CheckConstraint("kind IN ('green_space', 'beach', 'playground', 'other')", name="kind_known"),
         CheckConstraint("area_m2 IS NULL OR area_m2 >= 0", name="area_non_negative"),
+        CheckConstraint("area_m2 IS NULL OR area_m2 <= 100000000", name="area_at_most_100_km2"),
     )
 
     def __repr__(self) -> str:

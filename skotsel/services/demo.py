@@ -5,6 +5,7 @@ version of this module can add what a new feature needs to an existing demo data
 """
 from __future__ import annotations
 
+import io
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
@@ -13,11 +14,12 @@ from sqlalchemy import select
 
 from skotsel.domain.recurrence import Quota, Recurrence, Season
 from skotsel.extensions import db
-from skotsel.models import Agreement, Association, Membership, Municipality, Site, TaskType, User, Village
-from skotsel.services import transaction
-from skotsel.services.agreements import add_agreed_task, create_agreement
+from skotsel.models import AgreedTask, Agreement, Association, Membership, Municipality, Site, TaskType, User, Village
+from skotsel.services import audit, transaction
+from skotsel.services.agreements import add_agreed_task, attach_document, create_agreement
 from skotsel.services.associations import create_association
 from skotsel.services.catalogue import seed_catalogue
+from skotsel.services.documents import sample_pdf
 from skotsel.services.sites import create_site
 from skotsel.services.villages import create_village
 
@@ -133,15 +135,20 @@ def _get(model, **keys):
     return db.session.scalar(select(model).filter_by(**keys))
 
 
-def load_demo_data() -> bool:
-    """Load the demo; return True if anything was added."""
+def load_demo_data(*, upload_folder: str) -> bool:
+    """Load the demo in one transaction (all of it or nothing); return True if anything was added."""
+    with transaction():
+        return _load(upload_folder)
+
+
+def _load(upload_folder: str) -> bool:
     name, code = MUNICIPALITY
     municipality = _get(Municipality, name=name)
     added = municipality is None
     if municipality is None:
-        with transaction():
-            municipality = Municipality(name=name, code=code)
-            db.session.add(municipality)
+        municipality = Municipality(name=name, code=code)
+        db.session.add(municipality)
+        db.session.flush()
     mid = municipality.id
     added |= seed_catalogue(municipality_id=mid) > 0
     task_types = {t.code: t for t in db.session.scalars(select(TaskType).where(TaskType.municipality_id == mid))}
@@ -168,10 +175,7 @@ def load_demo_data() -> bool:
             added = True
         sites = [_site(mid, s, village_id=village.id, association_id=association.id) for s in demo.sites]
         added |= any(s is not None for s in sites)
-        title = f"Skötselavtal {demo.name} 2025–2027"
-        if _get(Agreement, municipality_id=mid, title=title) is None:
-            _agreement(mid, association, title, demo, task_types)
-            added = True
+        added |= _agreement(mid, association, demo, task_types, upload_folder)
 
     added |= _users(mid)
     return added
@@ -186,19 +190,34 @@ def _site(mid: int, demo: DemoSite, *, village_id: int, association_id: int | No
                        notes=demo.notes)
 
 
-def _agreement(mid: int, association: Association, title: str, demo: DemoAssociation, task_types: dict) -> None:
-    model, amount, cap = demo.compensation
-    agreement = create_agreement(
-        actor_id=None, municipality_id=mid, association_id=association.id, title=title,
-        starts_on=date(2025, 1, 1), ends_on=date(2027, 12, 31), status="active", compensation_model=model,
-        compensation_amount=Decimal(amount), compensation_cap=Decimal(cap) if cap else None,
-        signed_on=date(2024, 12, 10), notes="Demo: påhittat avtal för att visa skotsel.",
-    )
+def _agreement(mid: int, association: Association, demo: DemoAssociation, task_types: dict,
+               upload_folder: str) -> bool:
+    """Get or create the association's agreement and each of its agreed tasks; True if anything was added."""
+    title = f"Skötselavtal {demo.name} 2025–2027"
+    agreement = _get(Agreement, municipality_id=mid, title=title)
+    added = agreement is None
+    if agreement is None:
+        model, amount, cap = demo.compensation
+        agreement = create_agreement(
+            actor_id=None, municipality_id=mid, association_id=association.id, title=title,
+            starts_on=date(2025, 1, 1), ends_on=date(2027, 12, 31), status="active", compensation_model=model,
+            compensation_amount=Decimal(amount), compensation_cap=Decimal(cap) if cap else None,
+            signed_on=date(2024, 12, 10), notes="Demo: påhittat avtal för att visa skotsel.",
+        )
+        # One agreement carries its signed document, so the download shows on first start.
+        if demo.village == "Hallaryd":
+            pdf = sample_pdf(title, (f"Parter: Älmhult kommun och {demo.name}", "Avtalstid: 2025-01-01 – 2027-12-31",
+                                     "Demo: påhittat avtal för att visa skotsel."))
+            attach_document(actor_id=None, agreement=agreement, file=io.BytesIO(pdf), filename=f"{title}.pdf",
+                            upload_folder=upload_folder, max_bytes=len(pdf))
     for demo_site in demo.sites:
         site = _get(Site, municipality_id=mid, name=demo_site.name)
         for spec in demo_site.tasks:
             code, level = spec[0], spec[1]
             task_type = task_types[code]
+            if _get(AgreedTask, agreement_id=agreement.id, site_id=site.id, task_type_id=task_type.id) is not None:
+                continue
+            added = True
             season = Season.parse(task_type.season_start, task_type.season_end) if task_type.season_start else None
             if len(spec) == 3:
                 count, gap = spec[2]
@@ -211,21 +230,24 @@ def _agreement(mid: int, association: Association, title: str, demo: DemoAssocia
             add_agreed_task(actor_id=None, agreement=agreement, site_id=site.id, task_type_id=task_type.id,
                             level_text=level, rule=rule, season=season, reminder_lead_days=2,
                             performed_by=task_type.performed_by)
+    return added
 
 
 def _users(mid: int) -> bool:
     added = False
-    with transaction():
-        for email, name, role, association_name in USERS:
-            user = _get(User, email=email)
-            if user is None:
-                user = User(email=email, name=name)
-                user.set_password(DEMO_PASSWORD)
-                db.session.add(user)
-                added = True
-            association_id = _get(Association, municipality_id=mid, name=association_name).id \
-                if association_name else None
-            if not any(m.association_id == association_id and m.municipality_id == mid for m in user.memberships):
-                user.memberships.append(Membership(municipality_id=mid, association_id=association_id, role=role))
-                added = True
+    for email, name, role, association_name in USERS:
+        user = _get(User, email=email)
+        if user is None:
+            user = User(email=email, name=name)
+            user.set_password(DEMO_PASSWORD)
+            db.session.add(user)
+            added = True
+        association = _get(Association, municipality_id=mid, name=association_name) if association_name else None
+        association_id = association.id if association else None
+        if not any(m.association_id == association_id and m.municipality_id == mid for m in user.memberships):
+            membership = Membership(municipality_id=mid, association_id=association_id, role=role)
+            user.memberships.append(membership)
+            audit.record_create(actor_id=None, obj=membership, label=f"{name} <{email}> som {role}",
+                                fields=("role",), parent=association)
+            added = True
     return added

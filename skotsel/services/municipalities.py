@@ -6,7 +6,7 @@ from sqlalchemy import select
 from skotsel.domain.errors import ValidationError
 from skotsel.extensions import db
 from skotsel.models import Membership, Municipality, User
-from skotsel.services import transaction
+from skotsel.services import audit, transaction
 from skotsel.services.catalogue import seed_catalogue
 from skotsel.services.users import check_password_rules, find_user, normalise_email
 
@@ -22,7 +22,9 @@ def add_municipality(*, name: str, code: str) -> tuple[Municipality, int]:
     with transaction():
         municipality = Municipality(name=name, code=code)
         db.session.add(municipality)
-    return municipality, seed_catalogue(municipality_id=municipality.id)
+        db.session.flush()
+        seeded = seed_catalogue(municipality_id=municipality.id)
+    return municipality, seeded
 
 
 def add_staff(*, email: str, name: str, role: str, municipality_code: str, password: str,
@@ -43,8 +45,13 @@ def add_staff(*, email: str, name: str, role: str, municipality_code: str, passw
             db.session.add(user)
         existing = next((m for m in user.memberships
                          if m.municipality_id == municipality.id and m.association_id is None), None)
+        label = f"{user.name} <{user.email}> som {role}"
         if existing is None:
-            user.memberships.append(Membership(municipality_id=municipality.id, role=role))
+            membership = Membership(municipality_id=municipality.id, role=role)
+            user.memberships.append(membership)
+            audit.record_create(actor_id=None, obj=membership, label=label, fields=("role",))
         else:
-            existing.role = role
+            changes = audit.apply_changes(existing, {"role": role})
+            if changes:
+                audit.record(actor_id=None, action="update", obj=existing, label=label, changes=changes)
     return user

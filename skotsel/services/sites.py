@@ -11,6 +11,8 @@ from skotsel.models.sites import SITE_KINDS
 from skotsel.services import audit, ensure_unique, transaction
 
 FIELDS = ("name", "kind", "village_id", "association_id", "geometry", "area_m2", "notes")
+#: 100 km², far above any site an association keeps; the database holds the same bound.
+MAX_AREA_M2 = 100_000_000
 
 
 def _owned(model, object_id: int | None, municipality_id: int, field: str, message_sv: str, message_en: str):
@@ -45,6 +47,10 @@ def _clean(municipality_id: int, exclude_id: int | None, values: dict) -> dict:
     area = values.get("area_m2")
     if area is not None and area < 0:
         raise ValidationError("Ytan kan inte vara negativ.", "The area cannot be negative.", field="area_m2")
+    if area is not None and area > MAX_AREA_M2:
+        raise ValidationError("Ytan är orimligt stor; ange den i kvadratmeter (högst 100 km²).",
+                              "The area is implausibly large; give it in square metres (at most 100 km²).",
+                              field="area_m2")
     geometry = _geometry(values.get("geometry"))
     lat, lon = centroid(geometry)
     ensure_unique(Site, Site.name, name, municipality_id=municipality_id, exclude_id=exclude_id,

@@ -1,9 +1,13 @@
 """Web layer: blueprints, the current user's access principal, locale and error pages."""
 from __future__ import annotations
 
-from flask import Flask, current_app, g, render_template, request, send_from_directory, session
+from flask import Flask, abort, current_app, g, render_template, request, send_from_directory, session
+from flask.globals import request_ctx
 from flask_babel import get_locale
 from flask_login import current_user
+from flask_wtf.csrf import CSRFError
+from werkzeug.exceptions import RequestEntityTooLarge
+from werkzeug.routing import IntegerConverter
 
 from skotsel.extensions import db, login_manager
 from skotsel.services.access import Forbidden, NotFound, Principal
@@ -28,12 +32,28 @@ def select_locale() -> str:
     return current_app.config["BABEL_DEFAULT_LOCALE"]
 
 
+class IdConverter(IntegerConverter):
+    """`<int:…>` in every route: ids beyond the database's integer range are simply not found (404)."""
+
+    def __init__(self, map, *args, **kwargs):
+        kwargs.setdefault("max", 2**31 - 1)
+        super().__init__(map, *args, **kwargs)
+
+
 def init_app(app: Flask) -> None:
     from skotsel.models import User
     from skotsel.web import admin, association, auth, public
 
+    app.url_map.converters["int"] = IdConverter
     for module in (public, auth, admin, association):
         app.register_blueprint(module.bp)
+
+    @app.before_request
+    def refuse_nul_bytes():
+        """A NUL byte is in no name or text a person types; PostgreSQL refuses it with an error, so stop it here."""
+        if any("\x00" in key or "\x00" in value
+               for values in (request.args, request.form) for key in values for value in values.getlist(key)):
+            abort(400)
 
     @login_manager.user_loader
     def load_user(user_id: str) -> User | None:
@@ -67,6 +87,20 @@ def init_app(app: Flask) -> None:
     @app.errorhandler(403)
     def forbidden(error):
         return render_template("errors/403.html"), 403
+
+    @app.errorhandler(CSRFError)
+    def csrf_failed(error):
+        return render_template("errors/400.html", reason="csrf"), 400
+
+    @app.errorhandler(400)
+    def bad_request(error):
+        if request_ctx.url_adapter is None:  # the host name itself was refused: no page can link anywhere
+            return "Felaktig begäran / Bad request\n", 400, {"Content-Type": "text/plain; charset=utf-8"}
+        return render_template("errors/400.html", reason=None), 400
+
+    @app.errorhandler(RequestEntityTooLarge)
+    def too_large(error):
+        return render_template("errors/413.html"), 413
 
     @app.errorhandler(405)
     def method_not_allowed(error):

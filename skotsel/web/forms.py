@@ -1,13 +1,36 @@
 """Form pieces shared by every blueprint: the language switch, safe redirects, service errors on fields."""
 from __future__ import annotations
 
+import re
 from urllib.parse import urlsplit
 
 from flask_babel import get_locale
 from flask_wtf import FlaskForm
-from wtforms import HiddenField
+from wtforms import HiddenField, SelectMultipleField
+from wtforms.fields.choices import SelectChoice
+from wtforms.widgets import CheckboxInput, ListWidget
 
 from skotsel.domain.errors import ValidationError
+
+
+def choices(pairs) -> list[SelectChoice]:
+    """WTForms choices from (value, label) pairs."""
+    return [SelectChoice(value, label) for value, label in pairs]
+
+
+def optional_int(value) -> int | None:
+    """Coerce a select's or query's value to a number; empty, not a number or too large for the database is None."""
+    if value is None or isinstance(value, int):
+        return value
+    text = str(value).strip()
+    return int(text) if re.fullmatch(r"-?[0-9]{1,9}", text) else None
+
+
+class MultiCheckboxField(SelectMultipleField):
+    """Several choices as checkboxes (the field() macro draws it as a fieldset)."""
+
+    widget = ListWidget(prefix_label=False)
+    option_widget = CheckboxInput()
 
 
 class LanguageForm(FlaskForm):

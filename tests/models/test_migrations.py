@@ -30,3 +30,18 @@ def test_upgrade_builds_an_empty_database_and_downgrade_removes_it(tmp_path):
         assert set(inspect(db.engine).get_table_names()) <= {"alembic_version"}
         db.engine.dispose()
     create_engine(url).dispose()
+
+
+def test_the_migrations_build_every_check_and_unique_constraint_of_the_models(app):
+    """Autogenerate does not compare CHECK constraints, so compare their names table by table."""
+    from sqlalchemy import CheckConstraint, UniqueConstraint
+
+    with app.app_context():
+        inspector = inspect(db.engine)
+        for table in db.metadata.sorted_tables:
+            model_checks = {c.name for c in table.constraints if isinstance(c, CheckConstraint)}
+            model_uniques = {c.name for c in table.constraints if isinstance(c, UniqueConstraint)}
+            assert {c["name"] for c in inspector.get_check_constraints(table.name)} >= model_checks, table.name
+            database_uniques = {c["name"] for c in inspector.get_unique_constraints(table.name)}
+            database_uniques |= {i["name"] for i in inspector.get_indexes(table.name) if i["unique"]}
+            assert database_uniques >= model_uniques, table.name

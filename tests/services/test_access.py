@@ -1,9 +1,11 @@
 """The one access check, over every role × object kind × own/other association and municipality."""
+from datetime import datetime, timezone
+
 import pytest
 
 from skotsel.extensions import db
 from skotsel.models import (
-    AgreedTask, Agreement, Association, AuditEvent, Membership, Municipality, Site, TaskType, User, Village,
+    AgreedTask, Agreement, Association, AuditEvent, Invitation, Membership, Municipality, Site, TaskType, User, Village,
 )
 from skotsel.services.access import Forbidden, NotFound, Principal, load, visible
 
@@ -14,16 +16,16 @@ PRINCIPALS = ("anonymous", "member_a", "coordinator_a", "coordinator_b", "review
 OBJECTS = ("municipality_home", "village_home", "task_type_home", "association_a", "association_b",
            "association_c", "site_a", "site_b", "site_c", "agreement_a", "agreement_b", "agreement_c",
            "task_a", "task_b", "task_c", "membership_member_a", "membership_coordinator_b", "user_member_a",
-           "audit_home")
+           "audit_home", "invitation_a")
 EXPECTED = {
-    #                  mun vil typ asA asB asC siA siB siC agA agB agC taA taB taC msA msB usA aud
-    "anonymous":     " -   -   -   -   -   -   -   -   -   -   -   -   -   -   -   -   -   -   - ",
-    "member_a":      " r   r   r   r   -   -   r   -   -   r   -   -   r   -   -   r   -   r   - ",
-    "coordinator_a": " r   r   r   r   -   -   r   -   -   r   -   -   r   -   -   w   -   r   - ",
-    "coordinator_b": " r   r   r   -   r   -   -   r   -   -   r   -   -   r   -   -   w   -   - ",
-    "reviewer":      " r   r   r   r   r   -   r   r   -   r   r   -   r   r   -   r   r   r   - ",
-    "admin":         " w   w   w   w   w   -   w   w   -   w   w   -   w   w   -   w   w   r   r ",
-    "other_admin":   " -   -   -   -   -   w   -   -   w   -   -   w   -   -   w   -   -   -   - ",
+    #                  mun vil typ asA asB asC siA siB siC agA agB agC taA taB taC msA msB usA aud inA
+    "anonymous":     " -   -   -   -   -   -   -   -   -   -   -   -   -   -   -   -   -   -   -   - ",
+    "member_a":      " r   r   r   r   -   -   r   -   -   r   -   -   r   -   -   r   -   r   -   r ",
+    "coordinator_a": " r   r   r   r   -   -   r   -   -   r   -   -   r   -   -   w   -   r   -   w ",
+    "coordinator_b": " r   r   r   -   r   -   -   r   -   -   r   -   -   r   -   -   w   -   -   - ",
+    "reviewer":      " r   r   r   r   r   -   r   r   -   r   r   -   r   r   -   r   r   r   -   r ",
+    "admin":         " w   w   w   w   w   -   w   w   -   w   w   -   w   w   -   w   w   r   r   w ",
+    "other_admin":   " -   -   -   -   -   w   -   -   w   -   -   w   -   -   w   -   -   -   -   - ",
 }
 
 
@@ -31,7 +33,10 @@ def _objects(world):
     member_a_membership = world.member_a.memberships[0]
     event = AuditEvent(municipality_id=world.home.id, actor_id=world.admin.id, action="create",
                        object_type="Village", object_id=world.village.id, object_label="Hallaryd", changes={})
-    db.session.add(event)
+    invitation = Invitation(municipality_id=world.home.id, association_id=world.a.id, email="ny@a.example",
+                            name="Ny", role="member", token_hash="0" * 64,
+                            expires_at=datetime(2026, 12, 1, tzinfo=timezone.utc))
+    db.session.add_all([event, invitation])
     db.session.commit()
     return {
         "municipality_home": world.home, "village_home": world.village, "task_type_home": world.task_type,
@@ -41,7 +46,7 @@ def _objects(world):
         "task_a": world.task_a, "task_b": world.task_b, "task_c": world.task_c,
         "membership_member_a": member_a_membership,
         "membership_coordinator_b": world.coordinator_b.memberships[0],
-        "user_member_a": world.member_a, "audit_home": event,
+        "user_member_a": world.member_a, "audit_home": event, "invitation_a": invitation,
     }
 
 

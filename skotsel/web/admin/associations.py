@@ -22,15 +22,8 @@ from skotsel.services.memberships import invite_member
 from skotsel.web import current_principal
 from skotsel.web.association import InvitationForm
 from skotsel.web.admin import bp, municipality_id, require_admin
-from skotsel.web.forms import show_error
+from skotsel.web.forms import optional_int, show_error
 
-
-
-def optional_id(value) -> int | None:
-    """Coerce a select's value to an id; the empty choice means none."""
-    if value in (None, "", "None"):
-        return None
-    return int(value)
 
 
 def village_choices() -> list[SelectChoice]:
@@ -53,7 +46,7 @@ class AssociationForm(FlaskForm):
     org_number = StringField(_l("Organisationsnummer"),
                              validators=[DataRequired(_l("Ange organisationsnumret.")), Length(max=20)])
     # The service checks that the village belongs to the municipality; a WTForms choice check would hide its message.
-    village_id = SelectField(_l("Ort"), coerce=optional_id, validate_choice=False)
+    village_id = SelectField(_l("Ort"), coerce=optional_int, validate_choice=False)
     contact_name = StringField(_l("Kontaktperson"), validators=[Optional(), Length(max=200)])
     email = EmailField(_l("E-post"), validators=[Optional(), Length(max=254)])
     phone = StringField(_l("Telefon"), validators=[Optional(), Length(max=40)])

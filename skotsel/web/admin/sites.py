@@ -20,11 +20,8 @@ from skotsel.services.access import load, visible
 from skotsel.services.sites import create_site, delete_site, update_site
 from skotsel.web import current_principal
 from skotsel.web.admin import bp, municipality_id, require_admin
-from skotsel.web.admin.associations import (
-    optional_id,
-    village_choices,
-)
-from skotsel.web.forms import DeleteForm, error_message, show_error
+from skotsel.web.admin.associations import village_choices
+from skotsel.web.forms import DeleteForm, error_message, optional_int, show_error
 from skotsel.web.vocabulary import SITE_KIND_LABELS
 
 # Where the map opens when neither the site nor the municipality's villages have a position: all of Sweden.
@@ -50,8 +47,8 @@ class SiteForm(FlaskForm):
     name = StringField(_l("Namn"), validators=[DataRequired(_l("Ange skötselobjektets namn.")), Length(max=200)])
     # The choice checks are the service's, so that an unknown kind or another municipality's id gets its message.
     kind = SelectField(_l("Sort"), validate_choice=False)
-    village_id = SelectField(_l("Ort"), coerce=optional_id, validate_choice=False)
-    association_id = SelectField(_l("Ansvarig förening"), coerce=optional_id, validate_choice=False)
+    village_id = SelectField(_l("Ort"), coerce=optional_int, validate_choice=False)
+    association_id = SelectField(_l("Ansvarig förening"), coerce=optional_int, validate_choice=False)
     area_m2 = AreaField(_l("Yta (m²)"), validators=[Optional()])
     notes = TextAreaField(_l("Anteckningar"), validators=[Optional(), Length(max=5000)])
     geometry = TextAreaField(_l("Plats (GeoJSON)"), render_kw={"rows": 6, "spellcheck": "false"})
@@ -85,7 +82,7 @@ def _form(site: Site | None = None) -> SiteForm:
             form.geometry.data = json.dumps(site.geometry)
         else:
             # "Nytt skötselobjekt för föreningen" on an association's page preselects it.
-            form.association_id.data = request.args.get("association_id", type=int)
+            form.association_id.data = optional_int(request.args.get("association_id"))
     return form
 
 
@@ -119,7 +116,7 @@ def sites():
     villages = _villages()
     kind = request.args.get("kind")
     kind = kind if kind in SITE_KINDS else None
-    village_id = request.args.get("village_id", type=int)
+    village_id = optional_int(request.args.get("village_id"))
     query = (
         visible(principal, Site).where(Site.municipality_id == municipality_id())
         .options(joinedload(Site.village), joinedload(Site.association))

@@ -1,24 +1,13 @@
 """Admin pages for the task-type catalogue (skötselmoment), and the rule fields agreed tasks share with it."""
 from __future__ import annotations
 
-import re
-
 from flask import flash, redirect, render_template, request, url_for
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import (
-    IntegerField,
-    RadioField,
-    SelectChoice,
-    SelectField,
-    SelectMultipleField,
-    StringField,
-    TextAreaField,
-)
+from wtforms import IntegerField, RadioField, SelectField, StringField, TextAreaField
 from wtforms.validators import Length, Optional
-from wtforms.widgets import CheckboxInput, ListWidget
 
 from skotsel.domain.catalogue import SITE_KINDS
 from skotsel.domain.errors import ValidationError
@@ -39,7 +28,7 @@ from skotsel.services.agreements import rule_of, season_of
 from skotsel.services.catalogue import create_task_type, delete_task_type, update_task_type
 from skotsel.web import current_principal
 from skotsel.web.admin import bp, municipality_id, require_admin
-from skotsel.web.forms import DeleteForm, error_message, show_error
+from skotsel.web.forms import DeleteForm, MultiCheckboxField, choices, error_message, optional_int, show_error
 from skotsel.web.vocabulary import SITE_KIND_LABELS
 
 PATTERN_CHOICES = [
@@ -60,28 +49,8 @@ PERFORMER_CHOICES = [("association", _l("föreningen")), ("municipality", _l("ko
 PERFORMER_LABELS = dict(PERFORMER_CHOICES)
 
 
-def choices(pairs) -> list[SelectChoice]:
-    """WTForms choices from (value, label) pairs."""
-    return [SelectChoice(value, label) for value, label in pairs]
-
-
 #: Domain error fields whose form field has another name.
 _FIELD_NAMES = {"rrule": "custom_rrule"}
-
-
-def optional_int(value) -> int | None:
-    """Coerce a select's value; the empty choice (and anything that is not a number) is None."""
-    if value is None or isinstance(value, int):
-        return value
-    text = str(value).strip()
-    return int(text) if re.fullmatch(r"-?\d{1,9}", text) else None
-
-
-class MultiCheckboxField(SelectMultipleField):
-    """Several choices as checkboxes (the field() macro draws it as a fieldset)."""
-
-    widget = ListWidget(prefix_label=False)
-    option_widget = CheckboxInput()
 
 
 class RuleFields(FlaskForm):
