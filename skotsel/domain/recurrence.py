@@ -679,6 +679,9 @@ class Season:
     def covers_month(self, month: int) -> bool:
         return all(self._contains((month, day)) for day in range(1, _DAYS_IN_MONTH[month - 1] + 1))
 
+    def touches_month(self, month: int) -> bool:
+        return any(self._contains((month, day)) for day in range(1, _DAYS_IN_MONTH[month - 1] + 1))
+
     def length_days(self) -> int:
         """Days in the season in a year without 29 February."""
         leap_days = (_leap_year_day(self.end) - _leap_year_day(self.start)) % 366 + 1
@@ -796,3 +799,22 @@ def agreed_level_sentence(task_name: str, rule: Recurrence | Quota, season: Seas
             sentence += f" {season.describe(locale)}"
     level = (level_text or "").strip()
     return f"{sentence} · {level}" if level else sentence
+
+
+def check_rule(rule: object, season: Season | None) -> Recurrence | Quota:
+    """Refuse a rule that cannot be kept within its season: a quota without one or too large for it,
+    or a rule tied to months that all lie outside it ("i augusti" with the season juni–juli)."""
+    if isinstance(rule, Quota):
+        if season is None:
+            raise ValidationError("Ett antal gånger kräver en säsong att räkna inom.",
+                                  "A quota needs a season to count within.", field="season_start")
+        rule.validate_fits(season)
+        return rule
+    if not isinstance(rule, Recurrence):
+        raise ValidationError("Ange hur ofta momentet ska göras.", "Say how often the task is done.", field="pattern")
+    if season is not None and rule.bymonth and not any(season.touches_month(m) for m in rule.bymonth):
+        raise ValidationError(
+            f"Regeln faller i {_SWEDISH.months(rule.bymonth)}, utanför säsongen {season.describe('sv')}.",
+            f"The rule falls in {_ENGLISH.months(rule.bymonth)}, outside the season {season.describe('en')}.",
+            field="season_start")
+    return rule

@@ -6,7 +6,7 @@ from decimal import Decimal, InvalidOperation
 from typing import BinaryIO
 
 from skotsel.domain.errors import ValidationError
-from skotsel.domain.recurrence import Quota, Recurrence, Season, agreed_level_sentence
+from skotsel.domain.recurrence import Quota, Recurrence, Season, agreed_level_sentence, check_rule
 from skotsel.extensions import db
 from skotsel.models import AgreedTask, Agreement, Association, Site, TaskType
 from skotsel.models.agreements import AGREEMENT_STATUSES, COMPENSATION_MODELS
@@ -19,11 +19,6 @@ AGREEMENT_FIELDS = ("title", "association_id", "starts_on", "ends_on", "status",
 TASK_FIELDS = ("agreement_id", "site_id", "task_type_id", "level_text", "rrule", "quota_count", "quota_gap_days",
                "season_start", "season_end", "reminder_lead_days", "performed_by")
 MAX_LEAD_DAYS = 60
-_MONTHS_SV = ("januari", "februari", "mars", "april", "maj", "juni", "juli", "augusti", "september", "oktober",
-              "november", "december")
-_MONTHS_EN = ("January", "February", "March", "April", "May", "June", "July", "August", "September", "October",
-              "November", "December")
-_DAYS_IN_MONTH = (31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31)
 
 
 def rule_of(task: AgreedTask | TaskType) -> Recurrence | Quota:
@@ -44,32 +39,6 @@ def season_of(task: AgreedTask | TaskType) -> Season | None:
 def describe_agreed_task(task: AgreedTask, locale: str = "sv") -> str:
     """The agreed level as a sentence a person reads, generated from the stored rule."""
     return agreed_level_sentence(task.task_type.name(locale), rule_of(task), season_of(task), task.level_text, locale)
-
-
-def check_rule(rule: object, season: Season | None) -> Recurrence | Quota:
-    """Refuse a rule that cannot be kept within its season: a quota without one or too large for it,
-    or a rule tied to months that all lie outside it ("i augusti" with the season juni–juli)."""
-    if isinstance(rule, Quota):
-        if season is None:
-            raise ValidationError("Ett antal gånger kräver en säsong att räkna inom.",
-                                  "A quota needs a season to count within.", field="season_start")
-        rule.validate_fits(season)
-        return rule
-    if not isinstance(rule, Recurrence):
-        raise ValidationError("Ange hur ofta momentet ska göras.", "Say how often the task is done.", field="pattern")
-    if season is not None and rule.bymonth:
-        outside = [month for month in rule.bymonth if not _season_touches_month(season, month)]
-        if len(outside) == len(rule.bymonth):
-            raise ValidationError(
-                f"Regeln faller i {', '.join(_MONTHS_SV[m - 1] for m in outside)}, utanför säsongen "
-                f"{season.describe('sv')}.",
-                f"The rule falls in {', '.join(_MONTHS_EN[m - 1] for m in outside)}, outside the season "
-                f"{season.describe('en')}.", field="season_start")
-    return rule
-
-
-def _season_touches_month(season: Season, month: int) -> bool:
-    return any(season.contains(date(2024, month, day)) for day in range(1, _DAYS_IN_MONTH[month - 1] + 1))
 
 
 def _amount(value, field: str, *, required: bool) -> Decimal | None:
@@ -220,6 +189,12 @@ def _task_values(agreement: Agreement, values: dict) -> dict:
     task_type = db.session.get(TaskType, values.get("task_type_id") or 0)
     if task_type is None or task_type.municipality_id != municipality_id:
         raise ValidationError("Välj ett skötselmoment.", "Choose a task type.", field="task_type_id")
+    if task_type.site_kinds and site.kind not in task_type.site_kinds:
+        raise ValidationError(
+            "Skötselmomentet gäller inte den sortens skötselobjekt. Välj ett annat moment, eller lägg till sorten "
+            "för momentet i katalogen.",
+            "The task type does not apply to this kind of site. Choose another task type, or add the kind to the "
+            "task type in the catalogue.", field="task_type_id")
     season: Season | None = values.get("season")
     rule = check_rule(values.get("rule"), season)
     lead_days = values.get("reminder_lead_days")

@@ -1,18 +1,16 @@
 """Föreningar: the associations a municipality makes agreements with."""
 from __future__ import annotations
 
-import re
-
 from skotsel.domain.errors import ValidationError
 from skotsel.domain.organisations import normalise_org_number
 from skotsel.extensions import db
 from skotsel.models import Association, Village
 from skotsel.services import audit, ensure_unique, transaction
+from skotsel.services.users import is_email_address
 
 FIELDS = ("name", "org_number", "village_id", "contact_name", "email", "phone")
 
 # Only the shape: one @, something on both sides, a dot in the domain. Whether mail arrives is the inbox's business.
-_EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
 
 
 def _text(values: dict, name: str, max_length: int, message_sv: str, message_en: str) -> str:
@@ -37,7 +35,7 @@ def _clean(municipality_id: int, exclude_id: int | None, values: dict) -> dict:
             raise ValidationError("Välj en ort i kommunen.", "Choose a village in the municipality.",
                                   field="village_id")
     email = _text(values, "email", 254, "E-postadressen är för lång.", "The e-mail address is too long.").lower()
-    if email and not _EMAIL.fullmatch(email):
+    if email and not is_email_address(email):
         raise ValidationError("Ange en giltig e-postadress, till exempel namn@forening.se.",
                               "Enter a valid e-mail address, for example name@association.se.", field="email")
     cleaned = {

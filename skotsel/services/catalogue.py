@@ -5,11 +5,10 @@ from sqlalchemy import select
 
 from skotsel.domain.catalogue import CATALOGUE, PERFORMERS, SITE_KINDS
 from skotsel.domain.errors import ValidationError
-from skotsel.domain.recurrence import Quota, Recurrence, Season
+from skotsel.domain.recurrence import Quota, Recurrence, Season, check_rule
 from skotsel.extensions import db
 from skotsel.models import AgreedTask, TaskType
 from skotsel.services import audit, ensure_unique, transaction
-from skotsel.services.agreements import check_rule
 
 FIELDS = ("name_sv", "name_en", "standard_sv", "standard_en", "default_rrule", "default_quota_count",
           "default_quota_gap_days", "season_start", "season_end", "site_kinds", "performed_by")

@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import hashlib
-import re
 import secrets
 import smtplib
 from datetime import datetime, timedelta
@@ -17,13 +16,12 @@ from skotsel.models import Association, Invitation, Membership, User
 from skotsel.models.users import ASSOCIATION_ROLES
 from skotsel.services import audit, transaction
 from skotsel.services.mail import send_mail
-from skotsel.services.users import check_password_rules, find_user, normalise_email
+from skotsel.services.users import check_password_rules, find_user, is_email_address, normalise_email
 
 ROLE_NAMES_SV = {"coordinator": "samordnare", "member": "medlem", "admin": "administratör", "reviewer": "granskare"}
 MEMBERSHIP_FIELDS = ("role",)
 INVITATION_FIELDS = ("email", "name", "role", "expires_at")
 # Enough to catch typos and stray spaces; whether the address exists only the e-mail itself can tell.
-_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 _LOCAL_TIME = ZoneInfo("Europe/Stockholm")
 
 
@@ -53,7 +51,7 @@ def _invitation_values(association: Association, email: str, name: str, role: st
         raise ValidationError("Namnet får vara högst 200 tecken.", "The name can be at most 200 characters.",
                               field="name")
     email = normalise_email(email)
-    if len(email) > 254 or not _EMAIL.match(email):
+    if not is_email_address(email):
         raise ValidationError("Ange en giltig e-postadress, till exempel namn@exempel.se.",
                               "Enter a valid e-mail address, for example name@example.com.", field="email")
     if role not in ASSOCIATION_ROLES:

@@ -1,6 +1,8 @@
 """Accounts: signing in, password rules and e-mail addresses."""
 from __future__ import annotations
 
+import re
+
 from sqlalchemy import select
 
 from skotsel.domain.errors import ValidationError
@@ -12,8 +14,16 @@ _DUMMY = User(password_hash=None)
 _DUMMY.set_password("not-a-real-password-0000")
 
 
+_EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
+
+
 def normalise_email(email: str) -> str:
     return (email or "").strip().lower()
+
+
+def is_email_address(text: str) -> bool:
+    """Looks like an address one can send to: something@domain.tld, no spaces, at most 254 characters."""
+    return len(text) <= 254 and _EMAIL.fullmatch(text) is not None
 
 
 def find_user(email: str) -> User | None:

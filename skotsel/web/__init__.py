@@ -11,7 +11,7 @@ from werkzeug.routing import IntegerConverter
 
 from skotsel.extensions import db, login_manager
 from skotsel.services.access import Forbidden, NotFound, Principal
-from skotsel.web.vocabulary import template_labels
+from skotsel.web.vocabulary import template_globals
 
 
 def current_principal() -> Principal:
@@ -72,7 +72,7 @@ def init_app(app: Flask) -> None:
     @app.context_processor
     def inject_globals() -> dict:
         return {
-            **template_labels(),
+            **template_globals(),
             "principal": current_principal(),
             "current_locale": str(get_locale()),
             "languages": app.config["LANGUAGES"],

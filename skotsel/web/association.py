@@ -8,7 +8,7 @@ from __future__ import annotations
 from datetime import datetime, timezone
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, url_for
-from flask_babel import format_decimal, get_locale, gettext as _, lazy_gettext as _l
+from flask_babel import get_locale, gettext as _, lazy_gettext as _l
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from sqlalchemy.orm import contains_eager, joinedload
@@ -29,13 +29,6 @@ from skotsel.web.vocabulary import ROLE_LABELS
 bp = Blueprint("association", __name__, url_prefix="/association")
 
 ROLE_CHOICES = [SelectChoice(role, ROLE_LABELS[role]) for role in ("member", "coordinator")]
-COMPENSATION_LABELS = {
-    "fixed_per_year": _l("kr per år"),
-    "per_m2": _l("kr per m²"),
-    "per_occurrence": _l("kr per utfört tillfälle"),
-    "components_with_cap": _l("kr per delbelopp"),
-    "none": _l("Ingen ersättning"),
-}
 
 
 class InvitationForm(FlaskForm):
@@ -53,16 +46,6 @@ def members_only():
     """Only people in an association have these pages; to anyone else they do not exist."""
     if not current_user.is_authenticated or not current_principal().associations:
         abort(404)
-
-
-@bp.context_processor
-def labels() -> dict:
-    return {"compensation_labels": COMPENSATION_LABELS, "number": _number}
-
-
-def _number(value) -> str:
-    """A number in the reader's format, without decimals when there are none: 10 000 or 0,28."""
-    return format_decimal(value, format="#,##0.##")
 
 
 def _own_association(association_id: int) -> Association:

@@ -1,5 +1,8 @@
-"""The words the UI shows for stored codes (site kinds, roles, agreement statuses), in Swedish, translated by Babel."""
-from flask_babel import lazy_gettext as _l
+"""The words the UI shows for stored codes (site kinds, roles, agreement statuses, compensation), in Swedish,
+translated by Babel, and numbers in the reader's format."""
+from decimal import Decimal
+
+from flask_babel import format_decimal, gettext as _, lazy_gettext as _l
 
 SITE_KIND_LABELS = {"green_space": _l("Grönyta"), "beach": _l("Badplats"), "playground": _l("Lekplats"),
                     "other": _l("Övrigt")}
@@ -8,5 +11,35 @@ ROLE_LABELS = {"admin": _l("Administratör"), "reviewer": _l("Granskare"), "coor
 AGREEMENT_STATUS_LABELS = {"draft": _l("Utkast"), "active": _l("Gällande"), "ended": _l("Avslutat")}
 
 
-def template_labels() -> dict:
-    return {"site_kind_labels": SITE_KIND_LABELS, "role_labels": ROLE_LABELS, "status_labels": AGREEMENT_STATUS_LABELS}
+COMPENSATION_MODEL_LABELS = {
+    "fixed_per_year": _l("fast belopp per år"),
+    "per_m2": _l("per m²"),
+    "per_occurrence": _l("per utfört tillfälle"),
+    "components_with_cap": _l("delbelopp med tak"),
+    "none": _l("ingen ersättning"),
+}
+
+
+def number(value: Decimal | int | float | None) -> str:
+    """A number in the reader's format, without decimals when there are none: 10 000 or 0,28."""
+    return format_decimal(value or 0, format="#,##0.##")
+
+
+def compensation_text(agreement) -> str:
+    """"10 000 kr per år", "2 000 kr per delbelopp, högst 6 000 kr per år", "ingen ersättning"."""
+    amount = number(agreement.compensation_amount)
+    text = {
+        "fixed_per_year": _("%(amount)s kr per år", amount=amount),
+        "per_m2": _("%(amount)s kr per m²", amount=amount),
+        "per_occurrence": _("%(amount)s kr per utfört tillfälle", amount=amount),
+        "components_with_cap": _("%(amount)s kr per delbelopp", amount=amount),
+        "none": _("ingen ersättning"),
+    }.get(agreement.compensation_model, "")
+    if agreement.compensation_cap is not None and agreement.compensation_model != "none":
+        text += _(", högst %(cap)s kr per år", cap=number(agreement.compensation_cap))
+    return text
+
+
+def template_globals() -> dict:
+    return {"site_kind_labels": SITE_KIND_LABELS, "role_labels": ROLE_LABELS, "status_labels": AGREEMENT_STATUS_LABELS,
+            "compensation_text": compensation_text, "number": number}

@@ -7,14 +7,13 @@ from decimal import Decimal
 import pytest
 
 from skotsel.domain.errors import ValidationError
-from skotsel.domain.recurrence import Quota, Recurrence, Season
+from skotsel.domain.recurrence import Quota, Recurrence, Season, check_rule
 from skotsel.extensions import db
 from skotsel.models import AgreedTask, Agreement, AuditEvent
 from skotsel.services import audit
 from skotsel.services.access import Principal
 from skotsel.services.agreements import (
     add_agreed_task,
-    check_rule,
     create_agreement,
     delete_agreed_task,
     delete_agreement,

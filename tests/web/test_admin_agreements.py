@@ -221,7 +221,7 @@ def test_the_page_shows_facts_and_site_by_site_the_agreed_tasks_as_sentences(cli
 
 @pytest.fixture
 def catalogue_world(make):
-    """A municipality with the whole catalogue, an association with a green space and a beach, an admin."""
+    """A municipality with the whole catalogue, an association with a green space, a beach and a playground."""
     from types import SimpleNamespace
 
     home = make.municipality("Älmhult kommun", "0765", catalogue=True)
@@ -230,6 +230,7 @@ def catalogue_world(make):
         home=home, association=association,
         green=make.site(home, association, name="Hembygdsparken"),
         beach=make.site(home, association, name="Välje badplats", kind="beach"),
+        playground=make.site(home, association, name="Lekplatsen", kind="playground"),
         agreement=make.agreement(association, title="Skötselavtal Hallaryd"),
         admin=make.user("admin@home.example", role="admin", municipality=home),
     )
@@ -271,7 +272,7 @@ def test_a_task_the_municipality_does_itself_says_so(client, catalogue_world):
 @pytest.mark.parametrize("entry", CATALOGUE, ids=lambda entry: f"{entry.code}-{entry.name_sv}")
 def test_every_catalogue_default_survives_form_and_save_unchanged(client, catalogue_world, entry):
     w = catalogue_world
-    site = w.beach if "beach" in entry.site_kinds else w.green
+    site = next(site for site in (w.green, w.beach, w.playground) if site.kind in entry.site_kinds)
     login(client, "admin@home.example")
     add_from_defaults(client, w, entry.code, site)
     task = db.session.scalar(db.select(AgreedTask).filter_by(agreement_id=w.agreement.id))
@@ -287,6 +288,19 @@ def test_every_catalogue_default_survives_form_and_save_unchanged(client, catalo
 
 
 # Agreed tasks
+
+def test_a_task_type_for_another_kind_of_site_is_refused(client, catalogue_world):
+    w = catalogue_world
+    login(client, "admin@home.example")
+    ornamental_lawn = w.types[2]  # Klippning prydnadsgräsmatta: green spaces only
+    response = client.submit(f"/admin/agreements/{w.agreement.id}/tasks/new", {
+        "site_id": w.beach.id, "task_type_id": ornamental_lawn.id, "kind": "recurrence", "pattern": "weekly",
+        "interval": "1", "season_start": "05-15", "season_end": "09-30", "reminder_lead_days": "2",
+        "performed_by": "association"})
+    assert response.status_code == 200
+    assert "Skötselmomentet gäller inte den sortens skötselobjekt." in response.get_data(as_text=True)
+    assert count(AgreedTask, agreement_id=w.agreement.id) == 0
+
 
 def test_admin_adds_an_agreed_task_with_a_custom_rule(client, world):
     login(client, "admin@home.example")

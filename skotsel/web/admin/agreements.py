@@ -4,7 +4,6 @@ from __future__ import annotations
 from decimal import Decimal, InvalidOperation
 
 from flask import abort, current_app, flash, redirect, render_template, request, send_file, url_for
-from flask_babel import format_decimal
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_babel import lazy_pgettext
@@ -45,16 +44,10 @@ from skotsel.web.admin.task_types import (
     rule_data,
 )
 from skotsel.web.forms import DeleteForm, choices, error_message, optional_int, show_error
-from skotsel.web.vocabulary import AGREEMENT_STATUS_LABELS
+from skotsel.web.vocabulary import AGREEMENT_STATUS_LABELS, COMPENSATION_MODEL_LABELS, compensation_text
 
 STATUS_CHOICES = list(AGREEMENT_STATUS_LABELS.items())
-COMPENSATION_CHOICES = [
-    ("fixed_per_year", _l("fast belopp per år")),
-    ("per_m2", _l("per m²")),
-    ("per_occurrence", _l("per utfört tillfälle")),
-    ("components_with_cap", _l("delbelopp med tak")),
-    ("none", _l("ingen ersättning")),
-]
+COMPENSATION_CHOICES = list(COMPENSATION_MODEL_LABELS.items())
 DEFAULT_LEAD_DAYS = 2
 #: Room for the multipart framing and the CSRF token around an agreement document of the largest size.
 FORM_OVERHEAD_BYTES = 64 * 1024
@@ -83,25 +76,6 @@ class KronorField(DecimalField):
             return ""
         text = f"{self.data:.2f}".removesuffix(".00")
         return text.replace(".", ",") if locale() != "en" else text
-
-
-def kronor(amount: Decimal | None) -> str:
-    return format_decimal(amount or 0, format="#,##0.##")
-
-
-def compensation_text(agreement: Agreement) -> str:
-    """"10 000 kr per år", "2 000 kr per delbelopp, högst 6 000 kr per år", "ingen ersättning"."""
-    amount = kronor(agreement.compensation_amount)
-    text = {
-        "fixed_per_year": _("%(amount)s kr per år", amount=amount),
-        "per_m2": _("%(amount)s kr per m²", amount=amount),
-        "per_occurrence": _("%(amount)s kr per utfört tillfälle", amount=amount),
-        "components_with_cap": _("%(amount)s kr per delbelopp", amount=amount),
-        "none": _("ingen ersättning"),
-    }.get(agreement.compensation_model, "")
-    if agreement.compensation_cap is not None and agreement.compensation_model != "none":
-        text += _(", högst %(cap)s kr per år", cap=kronor(agreement.compensation_cap))
-    return text
 
 
 class AgreementForm(FlaskForm):
@@ -143,8 +117,7 @@ def agreements():
         .options(selectinload(Agreement.association))
         .order_by(Agreement.starts_on.desc(), Agreement.title)
     ).all()
-    return render_template("admin/agreements/list.html", agreements=rows,
-                           compensation_text=compensation_text)
+    return render_template("admin/agreements/list.html", agreements=rows)
 
 
 @bp.route("/agreements/new", methods=["GET", "POST"])
