@@ -1,7 +1,7 @@
 """Web layer: blueprints, the current user's access principal, locale and error pages."""
 from __future__ import annotations
 
-from flask import Flask, abort, current_app, g, render_template, request, send_from_directory, session
+from flask import Flask, abort, current_app, g, render_template, request, send_from_directory, session, url_for
 from flask.globals import request_ctx
 from flask_babel import get_locale
 from flask_login import current_user
@@ -19,6 +19,11 @@ def current_principal() -> Principal:
     if "principal" not in g:
         g.principal = Principal.of(current_user if current_user.is_authenticated else None)
     return g.principal
+
+
+def external_url(endpoint: str, **values) -> str:
+    """An absolute link for e-mails, on BASE_URL: never built from the Host header a request happened to send."""
+    return current_app.config["BASE_URL"].rstrip("/") + url_for(endpoint, **values)
 
 
 def select_locale() -> str:

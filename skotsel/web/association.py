@@ -21,7 +21,7 @@ from skotsel.models import AgreedTask, Agreement, Association, Invitation, Membe
 from skotsel.services.access import NotFound, can_create, load, require_create, visible
 from skotsel.services.agreements import describe_agreed_task
 from skotsel.services.memberships import change_role, invite_member, remove_membership, revoke_invitation
-from skotsel.web import current_principal
+from skotsel.web import current_principal, external_url
 from skotsel.web.admin.agreements import send_document
 from skotsel.web.forms import DeleteForm, error_message, show_error
 from skotsel.web.vocabulary import ROLE_LABELS
@@ -175,21 +175,26 @@ def invite(association_id: int):
     require_create(current_principal(), Invitation, municipality_id=association.municipality_id,
                    association_id=association.id)
     form = InvitationForm()
-    message = None
-    if form.validate_on_submit():
-        try:
-            invitation = invite_member(
-                actor_id=current_principal().user_id, association=association, email=form.email.data,
-                name=form.name.data, role=form.role.data, now=datetime.now(timezone.utc),
-                config=current_app.config,
-                link_for=lambda token: url_for("auth.invitation", token=token, _external=True),
-            )
-        except ValidationError as error:
-            message = show_error(form, error)
-        else:
-            flash(_("Inbjudan är skickad till %(email)s.", email=invitation.email), "success")
-            return redirect(url_for("association.members", association_id=association.id))
+    sent, message = send_invitation(association, form)
+    if sent:
+        return redirect(url_for("association.members", association_id=association.id))
     return _members_page(association, form=form, message=message)
+
+
+def send_invitation(association: Association, form: InvitationForm) -> tuple[bool, str | None]:
+    """Validate the invitation form and e-mail the link; (sent, message for the page if it failed)."""
+    if not form.validate_on_submit():
+        return False, None
+    try:
+        invitation = invite_member(
+            actor_id=current_principal().user_id, association=association, email=form.email.data,
+            name=form.name.data, role=form.role.data, now=datetime.now(timezone.utc), config=current_app.config,
+            link_for=lambda token: external_url("auth.invitation", token=token),
+        )
+    except ValidationError as error:
+        return False, show_error(form, error)
+    flash(_("Inbjudan är skickad till %(email)s.", email=invitation.email), "success")
+    return True, None
 
 
 @bp.route("/<int:association_id>/invitations/<int:invitation_id>/revoke", methods=["POST"])

@@ -52,7 +52,7 @@ def test_the_email_arrives_and_its_link_creates_an_account_that_can_sign_in(clie
     [message] = smtp.messages
     assert message["To"] == "ny@a.example" and "Hallaryds sockenråd" in message["Subject"]
     link = smtp.links()[0]
-    assert link.startswith("http://localhost/invitation/")
+    assert link.startswith("http://127.0.0.1:5000/invitation/")  # BASE_URL, whatever Host the request had
     client.submit("/logout", page=_members_url(world))
 
     page = client.get(urlsplit(link).path).get_data(as_text=True)

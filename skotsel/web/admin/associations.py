@@ -1,9 +1,7 @@
 """Admin pages for associations (föreningar): list, register, edit, and a page with sites, agreements, members."""
 from __future__ import annotations
 
-from datetime import datetime, timezone
-
-from flask import current_app, flash, redirect, render_template, url_for
+from flask import flash, redirect, render_template, url_for
 from flask_babel import gettext as _, lazy_gettext as _l
 from flask_wtf import FlaskForm
 from sqlalchemy.orm import contains_eager, joinedload
@@ -18,9 +16,8 @@ from skotsel.models import Agreement, Association, Invitation, Membership, Site,
 from skotsel.services import audit
 from skotsel.services.access import load, require_create, visible
 from skotsel.services.associations import create_association, update_association
-from skotsel.services.memberships import invite_member
 from skotsel.web import current_principal
-from skotsel.web.association import InvitationForm
+from skotsel.web.association import InvitationForm, send_invitation
 from skotsel.web.admin import bp, municipality_id, require_admin
 from skotsel.web.forms import optional_int, show_error
 
@@ -123,19 +120,9 @@ def association_invite(association_id: int):
     require_create(current_principal(), Invitation, municipality_id=association.municipality_id,
                    association_id=association.id)
     form = InvitationForm()
-    message = None
-    if form.validate_on_submit():
-        try:
-            invitation = invite_member(
-                actor_id=current_principal().user_id, association=association, email=form.email.data,
-                name=form.name.data, role=form.role.data, now=datetime.now(timezone.utc), config=current_app.config,
-                link_for=lambda token: url_for("auth.invitation", token=token, _external=True),
-            )
-        except ValidationError as error:
-            message = show_error(form, error)
-        else:
-            flash(_("Inbjudan är skickad till %(email)s.", email=invitation.email), "success")
-            return redirect(url_for("admin.association_detail", association_id=association.id))
+    sent, message = send_invitation(association, form)
+    if sent:
+        return redirect(url_for("admin.association_detail", association_id=association.id))
     return association_detail(association.id, invitation_form=form, message=message)
 
 
