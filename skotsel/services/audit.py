@@ -6,7 +6,7 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import and_, or_
+from sqlalchemy import and_, inspect, or_
 from sqlalchemy.orm import joinedload
 
 from skotsel.extensions import db
@@ -27,19 +27,30 @@ def _text(value: Any) -> str | None:
     return value if isinstance(value, str) else str(value)
 
 
+def _shown(model: type, name: str, value: Any) -> str | None:
+    """The logged text of a field: for a reference (site_id, village_id …) the name of what it points at, so the
+    log still reads "Delary → Hallaryd" after the row itself is gone."""
+    relationship = inspect(model).relationships.get(name.removesuffix("_id")) if name.endswith("_id") else None
+    if relationship is None or value is None:
+        return _text(value)
+    target = db.session.get(relationship.mapper.class_, value)
+    labels = (getattr(target, attr, None) for attr in ("name_sv", "title", "name"))
+    return next((label for label in labels if isinstance(label, str)), _text(value))
+
+
 def apply_changes(obj: Any, values: dict[str, Any]) -> dict[str, list]:
     """Set the attributes of `obj` and return {field: [old, new]} for those that really changed."""
     changes = {}
     for name, new in values.items():
         old = getattr(obj, name)
         if old != new:
-            changes[name] = [_text(old), _text(new)]
+            changes[name] = [_shown(type(obj), name, old), _shown(type(obj), name, new)]
             setattr(obj, name, new)
     return changes
 
 
 def snapshot(obj: Any, fields: tuple[str, ...]) -> dict[str, Any]:
-    return {name: _text(getattr(obj, name)) for name in fields}
+    return {name: _shown(type(obj), name, getattr(obj, name)) for name in fields}
 
 
 def record(*, actor_id: int | None, action: str, obj: Any, label: str, changes: dict,

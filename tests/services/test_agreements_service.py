@@ -90,7 +90,7 @@ def test_add_agreed_task_stores_the_canonical_rule_and_logs_it(world):
         world, rule=Recurrence.parse("RRULE:byday=th,mo;freq=weekly")))
     assert task.rrule == "FREQ=WEEKLY;BYDAY=MO,TH" and task.level_text == "högst 10 cm"
     event = db.session.scalar(db.select(AuditEvent).filter_by(object_type="AgreedTask", object_id=task.id))
-    assert event.action == "create" and event.changes["agreement_id"] == [None, str(world.agreement_a.id)]
+    assert event.action == "create" and event.changes["agreement_id"] == [None, world.agreement_a.title]
     assert describe_agreed_task(task) == "Klippning bruksgräsmatta varje måndag och torsdag 15 maj–30 sep · högst 10 cm"
 
 

@@ -29,7 +29,7 @@ def test_create_stores_the_normalised_geometry_its_centre_and_an_audit_event(wor
     assert site.notes == "Intill ån."
     [event] = _events("create")
     assert event.actor_id == world.admin.id and event.object_id == site.id
-    assert event.changes["association_id"] == [None, str(world.a.id)]
+    assert event.changes["association_id"] == [None, "Hallaryds sockenråd"]  # the name, not the id
 
 
 def test_an_area_in_a_feature_collection_is_stored_as_a_polygon_with_its_centroid(world):
