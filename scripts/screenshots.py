@@ -77,7 +77,7 @@ def main() -> None:
                                   if route.request.url.startswith(BASE) else route.abort())
                 page = desktop.new_page()
                 login(page, "admin@almhult.example")
-                agreement = first_link(page, "/admin/agreements", "main table a[href*='/admin/agreements/']")
+                agreement = first_link(page, "/admin/agreements", "main table a:has-text('Hallaryd')")
                 shoot(page, agreement, "agreement-desktop")
                 task_form = first_link(page, agreement, "a[href*='/tasks/new']")
                 shoot(page, task_form, "agreed-task-form-desktop")
