@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field, replace
+from functools import lru_cache
 from datetime import date, datetime
 
 from dateutil.rrule import rrule, rrulestr
@@ -20,7 +21,6 @@ FORM_ORDINALS = (1, 2, 3, 4, 5, -1)
 _DAYS_IN_MONTH = (31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31)
 # Any fixed start will do: dateutil is asked only whether the rule is well formed.
 _PROBE_START = datetime(2025, 1, 1)
-_PROBE_END = datetime(2032, 12, 31)
 _SUPPORTED_PARTS = ("FREQ", "INTERVAL", "BYMONTH", "BYMONTHDAY", "BYDAY", "WKST")
 # The agreement period and the season already bound every task, so a rule never needs its own end.
 _ENDING_PARTS = ("COUNT", "UNTIL")
@@ -155,11 +155,43 @@ class Recurrence:
                 raise ValidationError(
                     f"Dagen {day} finns inte i de valda månaderna.",
                     f"Day {day} does not exist in the chosen months.", field="monthday")
-        # Combinations such as "the 13th, if it is the fifth Friday" are well formed but never happen; eight
-        # years hold every weekday/date/leap-year combination, so a rule with nothing in them never occurs.
-        if not self.to_dateutil(_PROBE_START).replace(until=_PROBE_END).after(_PROBE_START, inc=True):
+        # Combinations such as "the 13th, if it is the fifth Friday" are well formed but never happen. Only a
+        # weekday combined with a day of the month, or a fifth weekday, can miss, so only those ask dateutil.
+        might_never_occur = (self.bymonthday and self.byweekday) or any(
+            abs(_split_weekday(token)[0] or 0) == 5 for token in self.byweekday)
+        # The probe ignores INTERVAL: which months or years an interval hits depends on where the schedule starts
+        # (the agreement, the season), so only a rule that misses with every start is refused.
+        every_period = ";".join(part for part in self.to_rrule().split(";") if not part.startswith("INTERVAL="))
+        if might_never_occur and (not self._days_can_meet(months) or not _ever_occurs(every_period)):
             raise ValidationError("Regeln ger aldrig något tillfälle.", "The rule never occurs.",
                                   field="monthday" if self.bymonthday else "weekdays")
+
+    def _days_can_meet(self, months: tuple[int, ...]) -> bool:
+        """Whether some month of some length lets a chosen weekday fall on a chosen day: "the 15th, if it is the
+        first Saturday" cannot (first Saturdays are the 1st–7th). Answers at once what dateutil would only find
+        by scanning decades."""
+        for month in months:
+            for length in ((28, 29) if month == 2 else (_DAYS_IN_MONTH[month - 1],)):
+                days = {d if d > 0 else length + d + 1 for d in self.bymonthday if abs(d) <= length} \
+                    if self.bymonthday else None
+                for token in self.byweekday:
+                    n = _split_weekday(token)[0]
+                    first = 1 if n is None else 7 * (n - 1) + 1 if n > 0 else length + 7 * n + 1
+                    span = range(max(first, 1), min(first + (length if n is None else 7), length + 1))
+                    if span and (days is None or days.intersection(span)):
+                        return True
+        return False
+
+
+@lru_cache(maxsize=1024)
+def _ever_occurs(rrule_text: str) -> bool:
+    """Whether dateutil finds any occurrence in 28 years, the whole cycle of weekdays and leap years.
+
+    A rule that occurs is usually found within months; one that never does costs the whole scan (about half a
+    second for a monthly rule), which only an admin's odd custom rule pays, once per process."""
+    rule = rrulestr(f"{rrule_text};WKST=MO", dtstart=_PROBE_START)
+    return rule.replace(until=_PROBE_START.replace(year=_PROBE_START.year + 28)).after(
+        _PROBE_START, inc=True) is not None
 
 
 @dataclass

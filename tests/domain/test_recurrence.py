@@ -380,13 +380,15 @@ def test_to_form_chooses_the_friendliest_pattern_that_says_exactly_the_rule(rrul
 
 def _every_rule_the_fields_can_make():
     weekday_choices = [(), ("SA",), ("MO", "TH"), ("1SA",), ("-1SU",), ("1SA", "2SU"), ("5FR", "-5MO")]
-    monthday_choices = ((), (15,), (1, -1), (31,), (-13,), (-31,))
     for freq, interval, byweekday, bymonth, bymonthday in product(
-            FREQUENCIES, (1, 2, 3, 13), weekday_choices, ((), (8,), (2, 6, 9)), monthday_choices):
+            FREQUENCIES, (1, 2, 3, 13), weekday_choices, ((), (8,), (2, 6, 9)), ((), (15,), (1, -1), (31,))):
         try:
             yield Recurrence(freq, interval, byweekday, bymonth, bymonthday)
         except ValidationError:
             continue
+    # Every day of the month, counted from either end, gets its words (−13 once had no Swedish ordinal).
+    for freq, day in product(("MONTHLY", "YEARLY"), [d for d in range(-31, 32) if d]):
+        yield Recurrence(freq, 1, (), (), (day,))
 
 
 def test_every_rule_round_trips_through_the_form_and_gets_a_sentence_in_both_languages():
@@ -586,3 +588,12 @@ def test_describe_quota(quota, season, swedish, english):
         "english-rule", "english-quota", "months-within-season-not-repeated", "months-partly-outside-season"])
 def test_agreed_level_sentence(task, rule, season, level, locale, sentence):
     assert agreed_level_sentence(task, rule, season, level, locale) == sentence
+
+
+@pytest.mark.parametrize("text", [
+    "FREQ=YEARLY;BYMONTH=2;BYDAY=5MO",  # only in a leap year whose February begins on a Monday (2044)
+    "FREQ=MONTHLY;INTERVAL=2;BYMONTH=8;BYDAY=5FR",  # hits August or not depending on where the schedule starts
+    "FREQ=MONTHLY;BYDAY=FR;BYMONTHDAY=13",  # Friday the 13th
+])
+def test_rare_but_possible_rules_are_accepted(text):
+    assert Recurrence.parse(text).to_rrule() == text
