@@ -593,7 +593,7 @@ def test_agreed_level_sentence(task, rule, season, level, locale, sentence):
 @pytest.mark.parametrize("text", [
     "FREQ=YEARLY;BYMONTH=2;BYDAY=5MO",  # only in a leap year whose February begins on a Monday (2044)
     "FREQ=MONTHLY;INTERVAL=2;BYMONTH=8;BYDAY=5FR",  # hits August or not depending on where the schedule starts
-    "FREQ=MONTHLY;BYDAY=FR;BYMONTHDAY=13",  # Friday the 13th
+    "FREQ=MONTHLY;BYMONTHDAY=13;BYDAY=FR",  # Friday the 13th
 ])
 def test_rare_but_possible_rules_are_accepted(text):
     assert Recurrence.parse(text).to_rrule() == text
