@@ -50,6 +50,7 @@ def init_app(app: Flask) -> None:
     from skotsel.web import admin, association, auth, public
 
     app.url_map.converters["int"] = IdConverter
+    app.jinja_env.globals.update(template_globals())  # globals, so imported macros see them too
     for module in (public, auth, admin, association):
         app.register_blueprint(module.bp)
 
@@ -77,7 +78,6 @@ def init_app(app: Flask) -> None:
     @app.context_processor
     def inject_globals() -> dict:
         return {
-            **template_globals(),
             "principal": current_principal(),
             "current_locale": str(get_locale()),
             "languages": app.config["LANGUAGES"],

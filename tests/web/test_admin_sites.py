@@ -219,3 +219,14 @@ def test_the_site_pages_need_a_fixed_number_of_queries(client, world, make):
                                                                        association_id=str(world.a.id)))
     assert edit.status_code == 302
     assert [query_count(client, url) for url in urls] == before
+
+
+def test_the_audit_log_shows_codes_in_words(client, world):
+    login(client, "admin@home.example")
+    data = {"name": "Nya stranden", "kind": "beach", "area_m2": "500", "village_id": str(world.village.id),
+            "association_id": str(world.a.id), "notes": "",
+            "geometry": '{"type": "Point", "coordinates": [14.1, 56.5]}'}
+    response = client.submit("/admin/sites/new", data, page="/admin/sites/new")
+    site_url = response.headers["Location"]
+    page = client.get(site_url).get_data(as_text=True)
+    assert "Sort: — → Badplats" in page and "Ort: — → Hallaryd" in page and "Förening: — → Hallaryds sockenråd" in page
