@@ -1,11 +1,14 @@
 """Föreningar: the associations a municipality makes agreements with."""
 from __future__ import annotations
 
+from sqlalchemy.orm import joinedload
+
 from skotsel.domain.errors import ValidationError
 from skotsel.domain.organisations import normalise_org_number
 from skotsel.extensions import db
-from skotsel.models import Association, Village
+from skotsel.models import Agreement, Association, Site, Village
 from skotsel.services import audit, ensure_unique, transaction
+from skotsel.services.access import Principal, visible
 from skotsel.services.users import is_email_address
 
 FIELDS = ("name", "org_number", "village_id", "contact_name", "email", "phone")
@@ -73,3 +76,19 @@ def update_association(*, actor_id: int | None, association: Association, **valu
         if changes:
             audit.record(actor_id=actor_id, action="update", obj=association, label=association.name,
                          changes=changes)
+
+
+def agreements_of(principal: Principal, association: Association) -> list[Agreement]:
+    """The association's agreements the principal may see, newest first."""
+    return list(db.session.scalars(
+        visible(principal, Agreement).where(Agreement.association_id == association.id)
+        .order_by(Agreement.starts_on.desc(), Agreement.title)
+    ))
+
+
+def sites_of(principal: Principal, association: Association) -> list[Site]:
+    """The sites the association keeps that the principal may see, by name, with their villages."""
+    return list(db.session.scalars(
+        visible(principal, Site).where(Site.association_id == association.id)
+        .options(joinedload(Site.village)).order_by(Site.name)
+    ))

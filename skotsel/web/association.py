@@ -20,6 +20,7 @@ from skotsel.extensions import db
 from skotsel.models import AgreedTask, Agreement, Association, Invitation, Membership, Site, User
 from skotsel.services.access import NotFound, can_create, load, require_create, visible
 from skotsel.services.agreements import describe_agreed_task
+from skotsel.services.associations import agreements_of, sites_of
 from skotsel.services.memberships import change_role, invite_member, remove_membership, revoke_invitation
 from skotsel.web import current_principal, external_url
 from skotsel.web.admin.agreements import send_document
@@ -84,14 +85,8 @@ def overview():
 def detail(association_id: int):
     association = _own_association(association_id)
     principal = current_principal()
-    agreements = db.session.scalars(
-        visible(principal, Agreement).where(Agreement.association_id == association.id)
-        .order_by(Agreement.starts_on.desc(), Agreement.title)
-    ).all()
-    sites = db.session.scalars(
-        visible(principal, Site).where(Site.association_id == association.id)
-        .options(joinedload(Site.village)).order_by(Site.name)
-    ).all()
+    agreements = agreements_of(principal, association)
+    sites = sites_of(principal, association)
     return render_template("association/detail.html", association=association, agreements=agreements,
                            sites=sites)
 

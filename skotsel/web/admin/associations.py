@@ -12,10 +12,10 @@ from wtforms.validators import DataRequired, Length, Optional
 from skotsel.domain.errors import ValidationError
 from skotsel.domain.organisations import format_org_number
 from skotsel.extensions import db
-from skotsel.models import Agreement, Association, Invitation, Membership, Site, User, Village
+from skotsel.models import Association, Invitation, Membership, User, Village
 from skotsel.services import audit
 from skotsel.services.access import load, require_create, visible
-from skotsel.services.associations import create_association, update_association
+from skotsel.services.associations import agreements_of, create_association, sites_of, update_association
 from skotsel.web import current_principal
 from skotsel.web.association import InvitationForm, send_invitation
 from skotsel.web.admin import bp, municipality_id, require_admin
@@ -94,14 +94,8 @@ def association_detail(association_id: int, invitation_form: InvitationForm | No
                        message: str | None = None):
     principal = current_principal()
     association = load(principal, Association, association_id)
-    sites = db.session.scalars(
-        visible(principal, Site).where(Site.association_id == association.id)
-        .options(joinedload(Site.village)).order_by(Site.name)
-    ).all()
-    agreements = db.session.scalars(
-        visible(principal, Agreement).where(Agreement.association_id == association.id)
-        .order_by(Agreement.starts_on.desc(), Agreement.title)
-    ).all()
+    sites = sites_of(principal, association)
+    agreements = agreements_of(principal, association)
     memberships = db.session.scalars(
         visible(principal, Membership).where(Membership.association_id == association.id)
         .join(Membership.user).options(contains_eager(Membership.user)).order_by(User.name)
