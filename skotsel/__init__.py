@@ -53,6 +53,8 @@ def _derive_config(app: Flask) -> None:
         app.config.setdefault("SQLALCHEMY_ENGINE_OPTIONS", {"pool_pre_ping": True})
     if not app.config.get("UPLOAD_FOLDER"):
         app.config["UPLOAD_FOLDER"] = str(Path(app.instance_path) / "uploads")
+    if not app.config.get("OUTBOX_FOLDER"):
+        app.config["OUTBOX_FOLDER"] = str(Path(app.instance_path) / "outbox")
     if not app.config.get("SECRET_KEY"):
         app.config["SECRET_KEY"] = _instance_secret(Path(app.instance_path) / "secret_key")
 

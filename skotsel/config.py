@@ -8,13 +8,24 @@ SECRET_KEY = None
 BABEL_DEFAULT_LOCALE = "sv"
 BABEL_DEFAULT_TIMEZONE = "Europe/Stockholm"
 LANGUAGES = ("sv", "en")
-#: Where the app sends e-mail (invitations). Tests point this at a local aiosmtpd.
-MAIL_SERVER = "127.0.0.1"
+#: SMTP server for invitations, reminders and digests. None (the default, as under `make run`): nothing is sent;
+#: each message is written as an .eml file to OUTBOX_FOLDER and listed for admins. Tests point this at aiosmtpd.
+MAIL_SERVER = None
 MAIL_PORT = 25
+#: STARTTLS on a plain connection (port 587), or TLS from the first byte (port 465); at most one of them.
 MAIL_USE_TLS = False
+MAIL_USE_SSL = False
 MAIL_USERNAME = None
 MAIL_PASSWORD = None
 MAIL_SENDER = "skotsel <noreply@skotsel.invalid>"
+#: Seconds to wait for the SMTP server.
+MAIL_TIMEOUT = 10
+#: Where messages go without an SMTP server; None means instance/outbox.
+OUTBOX_FOLDER = None
+#: The date the app takes as today ("YYYY-MM-DD"); None means today in Europe/Stockholm. For demos and tests only.
+TODAY = None
+#: How far ahead occurrences are planned: the rest of the current season plus this many whole seasons after it.
+SCHEDULE_HORIZON_SEASONS = 1
 #: Absolute base URL used in e-mails when there is no request (CLI, scheduler).
 BASE_URL = "http://127.0.0.1:5000"
 #: Days an invitation link stays valid.

@@ -2,6 +2,7 @@
 from skotsel.models.audit import AuditEvent
 from skotsel.models.agreements import AgreedTask, Agreement
 from skotsel.models.catalogue import TaskType
+from skotsel.models.schedule import Completion, Deviation, Notification, Occurrence
 from skotsel.models.organisations import Association, Municipality, Village
 from skotsel.models.sites import Site
 from skotsel.models.users import Invitation, Membership, User
@@ -10,10 +11,14 @@ __all__ = [
     "AgreedTask",
     "Agreement",
     "Association",
+    "Completion",
+    "Deviation",
     "AuditEvent",
     "Invitation",
     "Membership",
     "Municipality",
+    "Notification",
+    "Occurrence",
     "Site",
     "TaskType",
     "User",

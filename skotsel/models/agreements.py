@@ -4,7 +4,7 @@ from __future__ import annotations
 from datetime import date
 from decimal import Decimal
 
-from sqlalchemy import CheckConstraint, Date, ForeignKey, Integer, Numeric, String, Text
+from sqlalchemy import Boolean, CheckConstraint, Date, false, ForeignKey, Integer, Numeric, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from skotsel.extensions import db
@@ -78,6 +78,11 @@ class AgreedTask(TenantMixin, TimestampMixin, db.Model):
     season_end: Mapped[str | None] = mapped_column(String(5))
     reminder_lead_days: Mapped[int] = mapped_column(Integer, default=2)
     performed_by: Mapped[str] = mapped_column(String(20), default="association")
+    #: When an occurrence is missed, the status pass raises a deviation (avvikelse) for it.
+    deviation_when_missed: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    #: First day the plan covers: an agreed task added to a running agreement is planned from the day it was
+    #: added, so the weeks before it existed do not show up as missed. None: from the agreement's start.
+    scheduled_from: Mapped[date | None] = mapped_column(Date)
 
     agreement: Mapped[Agreement] = relationship(back_populates="tasks")
     site: Mapped[Site] = relationship()

@@ -29,8 +29,11 @@ class TaskType(TenantMixin, TimestampMixin, db.Model):
     #: Site kinds the task applies to, e.g. ["beach", "green_space"].
     site_kinds: Mapped[list] = mapped_column(JSON, default=list)
     performed_by: Mapped[str] = mapped_column(String(20), default="association")
+    #: Days after the due date within which the work still counts as on time.
+    grace_days: Mapped[int] = mapped_column(Integer, default=2, server_default="2")
 
     __table_args__ = (
+        CheckConstraint("grace_days >= 0 AND grace_days <= 60", name="grace_days_range"),
         UniqueConstraint("municipality_id", "name_sv"),
         CheckConstraint("performed_by IN ('association', 'municipality')", name="performer_known"),
         CheckConstraint(

@@ -6,7 +6,7 @@ from datetime import datetime
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from flask_login import UserMixin
-from sqlalchemy import Boolean, CheckConstraint, ForeignKey, String, UniqueConstraint
+from sqlalchemy import Boolean, CheckConstraint, ForeignKey, String, UniqueConstraint, true
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from skotsel.extensions import db
@@ -30,6 +30,11 @@ class User(UserMixin, TimestampMixin, db.Model):
     is_active: Mapped[bool] = mapped_column(Boolean, default=True)
     #: "sv" or "en"; None follows the default.
     locale: Mapped[str | None] = mapped_column(String(5))
+    #: E-mail the person has not opted out of (profile page): reminders before an occurrence is due, and the
+    #: weekly digests for coordinators and for the municipality's reviewers.
+    wants_reminders: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
+    wants_coordinator_digest: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
+    wants_reviewer_digest: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
 
     memberships: Mapped[list[Membership]] = relationship(
         back_populates="user", cascade="all, delete-orphan", foreign_keys="Membership.user_id"

@@ -1,0 +1,146 @@
+"""Tillfällen, utföranden and avvikelser: the dated plan an agreed task turns into, and what became of it."""
+from __future__ import annotations
+
+from datetime import date, datetime
+from decimal import Decimal
+
+from sqlalchemy import CheckConstraint, Date, ForeignKey, Index, Numeric, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from skotsel.extensions import db
+from skotsel.models.agreements import AgreedTask, Agreement
+from skotsel.models.base import TenantMixin, TimestampMixin, UTCDateTime
+from skotsel.models.catalogue import TaskType
+from skotsel.models.sites import Site
+from skotsel.models.users import User
+
+DEVIATION_SOURCES = ("missed_occurrence", "inspection", "report")
+DEVIATION_STATUSES = ("open", "fixed", "verified", "reopened")
+
+
+class Occurrence(TenantMixin, TimestampMixin, db.Model):
+    """One dated instance of an agreed task. Its identity is (agreed task, planned_on): regenerating the plan keeps
+    the row, the id and so the calendar UID of every date the new plan still has."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    agreed_task_id: Mapped[int] = mapped_column(ForeignKey("agreed_task.id", ondelete="CASCADE"))
+    #: The date the rule gave it; never changes.
+    planned_on: Mapped[date] = mapped_column(Date)
+    #: When it is due: planned_on, or the date an admin moved it to.
+    due_on: Mapped[date] = mapped_column(Date)
+    #: First day on which doing the work counts for this occurrence.
+    window_starts_on: Mapped[date] = mapped_column(Date)
+    #: Set when the municipality cancelled it ("struken"), with the reason; None otherwise.
+    excused_reason: Mapped[str | None] = mapped_column(Text)
+    #: Why an admin moved it; None when due_on is the planned date.
+    moved_reason: Mapped[str | None] = mapped_column(Text)
+
+    agreed_task: Mapped[AgreedTask] = relationship()
+    completions: Mapped[list[Completion]] = relationship(
+        back_populates="occurrence", order_by="Completion.completed_on", passive_deletes="all"
+    )
+
+    __table_args__ = (
+        UniqueConstraint("agreed_task_id", "planned_on"),
+        CheckConstraint("window_starts_on <= due_on", name="window_before_due"),
+        Index("ix_occurrence_municipality_due", "municipality_id", "due_on"),
+        Index("ix_occurrence_task_due", "agreed_task_id", "due_on"),
+    )
+
+    @property
+    def is_excused(self) -> bool:
+        return self.excused_reason is not None
+
+    @property
+    def is_moved(self) -> bool:
+        return self.due_on != self.planned_on
+
+    def __repr__(self) -> str:
+        return f"<Occurrence {self.id} task={self.agreed_task_id} due={self.due_on}>"
+
+
+class Completion(TenantMixin, TimestampMixin, db.Model):
+    """Utförande: work logged as done — for an occurrence, or ad hoc on a site."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    #: RESTRICT: an occurrence that has a completion can never be deleted, not even by regenerating the plan.
+    occurrence_id: Mapped[int | None] = mapped_column(ForeignKey("occurrence.id", ondelete="RESTRICT"), index=True)
+    site_id: Mapped[int] = mapped_column(ForeignKey("site.id", ondelete="RESTRICT"), index=True)
+    task_type_id: Mapped[int | None] = mapped_column(ForeignKey("task_type.id", ondelete="RESTRICT"))
+    completed_on: Mapped[date] = mapped_column(Date)
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))
+    notes: Mapped[str] = mapped_column(Text, default="")
+    hours: Mapped[Decimal | None] = mapped_column(Numeric(6, 2))
+
+    occurrence: Mapped[Occurrence | None] = relationship(back_populates="completions")
+    site: Mapped[Site] = relationship()
+    task_type: Mapped[TaskType | None] = relationship()
+    user: Mapped[User | None] = relationship()
+
+    __table_args__ = (CheckConstraint("hours IS NULL OR hours >= 0", name="hours_non_negative"),)
+
+    def __repr__(self) -> str:
+        return f"<Completion {self.id} on {self.completed_on}>"
+
+
+class Deviation(TenantMixin, TimestampMixin, db.Model):
+    """Avvikelse: something not at the agreed level, to be fixed by a date."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    source: Mapped[str] = mapped_column(String(20))
+    agreement_id: Mapped[int | None] = mapped_column(ForeignKey("agreement.id", ondelete="CASCADE"), index=True)
+    site_id: Mapped[int] = mapped_column(ForeignKey("site.id", ondelete="RESTRICT"), index=True)
+    #: The missed occurrence that raised it; at most one deviation per occurrence.
+    occurrence_id: Mapped[int | None] = mapped_column(
+        ForeignKey("occurrence.id", ondelete="SET NULL"), unique=True
+    )
+    description: Mapped[str] = mapped_column(Text, default="")
+    fix_by_on: Mapped[date | None] = mapped_column(Date)
+    status: Mapped[str] = mapped_column(String(10), default="open")
+
+    agreement: Mapped[Agreement | None] = relationship()
+    site: Mapped[Site] = relationship()
+    occurrence: Mapped[Occurrence | None] = relationship()
+
+    __table_args__ = (
+        CheckConstraint("source IN ('missed_occurrence', 'inspection', 'report')", name="source_known"),
+        CheckConstraint("status IN ('open', 'fixed', 'verified', 'reopened')", name="status_known"),
+    )
+
+    @property
+    def association_id(self) -> int | None:
+        return self.agreement.association_id if self.agreement else None
+
+
+NOTIFICATION_KINDS = ("reminder", "coordinator_digest", "reviewer_digest")
+NOTIFICATION_STATUSES = ("sending", "sent", "retry", "failed")
+
+
+class Notification(TenantMixin, TimestampMixin, db.Model):
+    """Utskick: one e-mail the jobs decided to send. The unique key — (occurrence or digest period, kind,
+    recipient) — is claimed before sending, so no restart, second run or second process sends it again."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    key: Mapped[str] = mapped_column(String(200), unique=True)
+    kind: Mapped[str] = mapped_column(String(30))
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"), index=True)
+    #: The association whose coordinators see a delivery failure; None for municipality digests.
+    association_id: Mapped[int | None] = mapped_column(ForeignKey("association.id", ondelete="CASCADE"), index=True)
+    occurrence_id: Mapped[int | None] = mapped_column(ForeignKey("occurrence.id", ondelete="SET NULL"), index=True)
+    recipient: Mapped[str] = mapped_column(String(254))
+    subject: Mapped[str] = mapped_column(String(300), default="")
+    status: Mapped[str] = mapped_column(String(10), default="sending")
+    attempts: Mapped[int] = mapped_column(default=0)
+    last_error: Mapped[str] = mapped_column(Text, default="")
+    #: File name under instance/outbox/ when no SMTP server is configured.
+    outbox_file: Mapped[str | None] = mapped_column(String(100))
+    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    user: Mapped[User | None] = relationship()
+
+    __table_args__ = (
+        CheckConstraint("kind IN ('reminder', 'coordinator_digest', 'reviewer_digest')", name="kind_known"),
+        CheckConstraint("status IN ('sending', 'sent', 'retry', 'failed')", name="status_known"),
+        CheckConstraint("attempts >= 0", name="attempts_non_negative"),
+        Index("ix_notification_municipality_created", "municipality_id", "created_at"),
+    )
