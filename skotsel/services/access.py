@@ -18,9 +18,13 @@ from skotsel.models import (
     Agreement,
     Association,
     AuditEvent,
+    Completion,
+    Deviation,
     Invitation,
     Membership,
     Municipality,
+    Notification,
+    Occurrence,
     Site,
     TaskType,
     User,
@@ -113,6 +117,19 @@ def read_scope(principal: Principal, model: type) -> ColumnElement[bool]:
     if model is AgreedTask:
         own_agreements = select(Agreement.id).where(_in(Agreement.association_id, associations))
         return or_(_in(AgreedTask.municipality_id, staff), AgreedTask.agreement_id.in_(own_agreements))
+    if model is Occurrence:
+        own_tasks = select(AgreedTask.id).join(Agreement).where(_in(Agreement.association_id, associations))
+        return or_(_in(Occurrence.municipality_id, staff), Occurrence.agreed_task_id.in_(own_tasks))
+    if model is Completion:
+        own_sites = select(Site.id).where(_in(Site.association_id, associations))
+        return or_(_in(Completion.municipality_id, staff), Completion.site_id.in_(own_sites))
+    if model is Deviation:
+        own_agreements = select(Agreement.id).where(_in(Agreement.association_id, associations))
+        return or_(_in(Deviation.municipality_id, staff), Deviation.agreement_id.in_(own_agreements))
+    if model is Notification:
+        # Admins see every e-mail of the municipality; coordinators their association's, to follow up failures.
+        return or_(_in(Notification.municipality_id, principal.admin_of),
+                   _in(Notification.association_id, principal.coordinator_of))
     if model is User:
         if principal.user_id is None:
             return false()

@@ -5,19 +5,22 @@ from datetime import date
 from decimal import Decimal, InvalidOperation
 from typing import BinaryIO
 
+from flask import current_app
+from sqlalchemy import exists, select
+
 from skotsel.domain.errors import ValidationError
 from skotsel.domain.recurrence import Quota, Recurrence, Season, agreed_level_sentence, check_rule
 from skotsel.extensions import db
-from skotsel.models import AgreedTask, Agreement, Association, Site, TaskType
+from skotsel.models import AgreedTask, Agreement, Association, Completion, Occurrence, Site, TaskType
 from skotsel.models.agreements import AGREEMENT_STATUSES, COMPENSATION_MODELS
 from skotsel.models.catalogue import PERFORMERS
-from skotsel.services import audit, documents, ensure_unique, transaction
+from skotsel.services import audit, clock, documents, ensure_unique, transaction
 
 AGREEMENT_FIELDS = ("title", "association_id", "starts_on", "ends_on", "status", "compensation_model",
                     "compensation_amount", "compensation_cap", "signed_on", "notes")
 # agreement_id is in the create and delete entries so that the agreement's log still finds a removed task.
 TASK_FIELDS = ("agreement_id", "site_id", "task_type_id", "level_text", "rrule", "quota_count", "quota_gap_days",
-               "season_start", "season_end", "reminder_lead_days", "performed_by")
+               "season_start", "season_end", "reminder_lead_days", "performed_by", "deviation_when_missed")
 MAX_LEAD_DAYS = 60
 
 
@@ -119,6 +122,11 @@ def update_agreement(*, actor_id: int | None, agreement: Agreement, **values) ->
         changes = audit.apply_changes(agreement, cleaned)
         if changes:
             audit.record(actor_id=actor_id, action="update", obj=agreement, label=agreement.title, changes=changes)
+        if {"status", "starts_on", "ends_on"} & changes.keys():
+            today = clock.today()
+            if "status" in changes and agreement.status == "active" and today > agreement.starts_on:
+                _plan_unplanned_from(agreement.tasks, today)
+            _replan(agreement.tasks, today=today)
 
 
 def delete_agreement(*, actor_id: int | None, agreement: Agreement, upload_folder: str | None = None) -> None:
@@ -127,6 +135,9 @@ def delete_agreement(*, actor_id: int | None, agreement: Agreement, upload_folde
     if agreement.status != "draft":
         raise ValidationError("Bara utkast kan tas bort. Sätt status Avslutat för ett avtal som har gällt.",
                               "Only drafts can be removed. Set an agreement that has been in force to Ended.")
+    if _has_completions(agreement.tasks):
+        raise ValidationError("Avtalet har utfört arbete rapporterat och kan inte tas bort. Sätt status Avslutat.",
+                              "Work has been logged under the agreement, so it cannot be removed. Set it to Ended.")
     document_key = agreement.document_key
     with transaction():
         for task in agreement.tasks:
@@ -216,18 +227,28 @@ def _task_values(agreement: Agreement, values: dict) -> dict:
         "season_end": season.end_text if season else None,
         "reminder_lead_days": lead_days,
         "performed_by": performed_by,
+        **({"deviation_when_missed": bool(values["deviation_when_missed"])} if "deviation_when_missed" in values
+           else {}),
     }
 
 
-def add_agreed_task(*, actor_id: int | None, agreement: Agreement, **values) -> AgreedTask:
-    """Add an agreed task; `rule` is a Recurrence or a Quota, `season` a Season or None (all year)."""
+def add_agreed_task(*, actor_id: int | None, agreement: Agreement, plan_from_start: bool = False,
+                    **values) -> AgreedTask:
+    """Add an agreed task; `rule` is a Recurrence or a Quota, `season` a Season or None (all year).
+
+    Added to an agreement already running, it is planned from today, so the weeks before it was entered do not
+    count as missed — unless `plan_from_start` says the past is to be followed up too (the demo's history).
+    """
     cleaned = _task_values(agreement, values)
+    today = clock.today()
     with transaction():
         task = AgreedTask(municipality_id=agreement.municipality_id, agreement=agreement, **cleaned)
+        task.scheduled_from = today if today > agreement.starts_on and not plan_from_start else None
         db.session.add(task)
         db.session.flush()
         audit.record_create(actor_id=actor_id, obj=task, label=_task_label(task), fields=TASK_FIELDS,
                             parent=agreement)
+        _replan([task], today=today)
     return task
 
 
@@ -239,9 +260,39 @@ def update_agreed_task(*, actor_id: int | None, task: AgreedTask, **values) -> N
             db.session.flush()
             audit.record(actor_id=actor_id, action="update", obj=task, label=_task_label(task), changes=changes,
                          parent=task.agreement)
+            _replan([task])
+
+
+def _replan(tasks: list[AgreedTask], today: date | None = None) -> None:
+    """Regenerate the future occurrences of changed tasks at once, inside the caller's transaction."""
+    from skotsel.services import schedule  # schedule reads rules through this module
+
+    config = current_app.config
+    schedule.regenerate(tasks, today=today or clock.today(), seasons_ahead=config["SCHEDULE_HORIZON_SEASONS"])
+
+
+def _plan_unplanned_from(tasks: list[AgreedTask], today: date) -> None:
+    """A draft made active after its start date: tasks never planned start from today, not from the agreement's
+    start, so the weeks before it was agreed in skotsel do not show up as missed."""
+    task_ids = [task.id for task in tasks]
+    planned = set(db.session.scalars(select(Occurrence.agreed_task_id).where(Occurrence.agreed_task_id.in_(task_ids))))
+    for task in tasks:
+        if task.id not in planned:
+            task.scheduled_from = max(task.scheduled_from or today, today)
+
+
+def _has_completions(tasks: list[AgreedTask]) -> bool:
+    task_ids = [task.id for task in tasks]
+    return bool(task_ids) and db.session.scalar(
+        select(exists().where(Completion.occurrence_id == Occurrence.id, Occurrence.agreed_task_id.in_(task_ids))))
 
 
 def delete_agreed_task(*, actor_id: int | None, task: AgreedTask) -> None:
+    if _has_completions([task]):
+        raise ValidationError("Momentet har utfört arbete rapporterat och kan inte tas bort. Avsluta avtalet eller "
+                              "ändra momentet i stället.",
+                              "Work has been logged for the task, so it cannot be removed. End the agreement or "
+                              "change the task instead.")
     with transaction():
         audit.record_delete(actor_id=actor_id, obj=task, label=_task_label(task), fields=TASK_FIELDS,
                             parent=task.agreement)
