@@ -71,6 +71,7 @@ def app(database_url, tmp_path_factory):
         "SECRET_KEY": "test-secret",
         "SERVER_NAME": None,
         "UPLOAD_FOLDER": str(tmp_path_factory.mktemp("uploads")),
+        "OUTBOX_FOLDER": str(tmp_path_factory.mktemp("outbox")),
     })
     app.test_client_class = CSRFClient
     with app.app_context():

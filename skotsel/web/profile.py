@@ -1,0 +1,50 @@
+"""Every signed-in person's own page: name, language and which e-mail they want."""
+from __future__ import annotations
+
+from flask import Blueprint, current_app, flash, redirect, render_template, session, url_for
+from flask_babel import gettext as _, lazy_gettext as _l
+from flask_login import current_user, login_required
+from flask_wtf import FlaskForm
+from wtforms import BooleanField, RadioField, StringField
+
+from skotsel.domain.errors import ValidationError
+from skotsel.services.profile import EMAIL_CHOICES, email_choices_for, update_profile
+from skotsel.web import current_principal
+from skotsel.web.forms import choices, show_error
+
+bp = Blueprint("profile", __name__, url_prefix="/profile")
+
+
+class ProfileForm(FlaskForm):
+    # The service checks name and language, so that its Swedish messages are the ones shown.
+    name = StringField(_l("Namn"))
+    # Each language named in itself, as language switches do.
+    locale = RadioField(_l("Språk"), choices=choices([("sv", "Svenska"), ("en", "English")]), validate_choice=False)
+    wants_reminders = BooleanField(_l("Påminnelser innan ett tillfälle förfaller"))
+    wants_coordinator_digest = BooleanField(_l("Veckosammanfattning för samordnare"))
+    wants_reviewer_digest = BooleanField(_l("Veckosammanfattning över försenade tillfällen"))
+
+
+@bp.route("", methods=["GET", "POST"])
+@login_required
+def edit():
+    user = current_user._get_current_object()
+    offered = email_choices_for(current_principal())
+    form = ProfileForm(obj=user)
+    for choice in EMAIL_CHOICES:
+        if choice not in offered:
+            delattr(form, choice)  # a kind the person's roles do not bring keeps its stored value
+    if not form.is_submitted() and form.locale.data not in ("sv", "en"):
+        form.locale.data = current_app.config["BABEL_DEFAULT_LOCALE"]
+    message = None
+    if form.validate_on_submit():
+        try:
+            update_profile(user=user, name=form.name.data, locale=form.locale.data,
+                           **{choice: form[choice].data if choice in offered else None for choice in EMAIL_CHOICES})
+        except ValidationError as error:
+            message = show_error(form, error)
+        else:
+            session["locale"] = user.locale  # the choice applies at once, over an earlier language switch
+            flash(_("Dina inställningar är sparade."), "success")
+            return redirect(url_for("profile.edit"))
+    return render_template("profile/edit.html", form=form, offered=offered, message=message)
