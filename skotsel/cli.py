@@ -1,12 +1,18 @@
-"""flask commands: demo data, and first-time setup of a municipality and its staff."""
+"""flask commands: demo data, first-time setup of a municipality and its staff, and the scheduled jobs."""
 from __future__ import annotations
+
+import logging
+import signal
+import sys
+from datetime import date, datetime
 
 import click
 from flask import Flask, current_app
+from flask.cli import with_appcontext
 
 
 def init_app(app: Flask) -> None:
-    for command in (demo_data, create_municipality, create_staff):
+    for command in (demo_data, create_municipality, create_staff, scheduler, run_jobs, generate_schedule):
         app.cli.add_command(command)
 
 
@@ -51,3 +57,106 @@ def create_staff(email: str, name: str, role: str, code: str, password: str) -> 
     except ValidationError as error:
         raise click.ClickException(error.message_en) from error
     click.echo(f"{user.email} is now {role} of municipality {code}.")
+
+
+class _StopScheduler(Exception):
+    """SIGTERM or SIGINT arrived: leave BlockingScheduler.start() and shut down."""
+
+
+def _stop(signum, frame) -> None:
+    raise _StopScheduler(signal.Signals(signum).name)
+
+
+@click.command("scheduler")
+@with_appcontext
+def scheduler() -> None:
+    """Run the scheduled jobs (planning, status pass, reminders) until stopped; only one may run per database."""
+    from skotsel.jobs import SchedulerAlreadyRunning, acquire_scheduler_lock, build_scheduler, describe_schedule
+
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.getLogger("apscheduler").setLevel(logging.WARNING)
+    app = current_app._get_current_object()
+    try:
+        lock = acquire_scheduler_lock(app)
+    except SchedulerAlreadyRunning as error:
+        click.echo(str(error), err=True)
+        sys.exit(1)
+    try:
+        jobs = build_scheduler(app)
+        try:
+            signal.signal(signal.SIGTERM, _stop)
+            signal.signal(signal.SIGINT, _stop)
+            click.echo(describe_schedule())
+            sys.stdout.flush()
+            jobs.start()
+        except _StopScheduler as stop:
+            logging.getLogger("skotsel.jobs").info("%s: stopping the scheduler", stop)
+        finally:
+            # A running job may finish (it commits or rolls back as a whole); a second signal ends the process.
+            signal.signal(signal.SIGTERM, signal.SIG_DFL)
+            signal.signal(signal.SIGINT, signal.SIG_DFL)
+            if jobs.running:
+                jobs.shutdown(wait=True)
+    finally:
+        lock.release()
+
+
+def _parse_today(ctx: click.Context, param: click.Parameter, value: str | None) -> date | None:
+    if value is None:
+        return None
+    try:
+        return datetime.strptime(value, "%Y-%m-%d").date()
+    except ValueError:
+        raise click.BadParameter(
+            f"{value!r} är inget datum, skriv ÅÅÅÅ-MM-DD / is not a date, write YYYY-MM-DD (e.g. 2026-06-01)."
+        ) from None
+
+
+@click.command("run-jobs")
+@with_appcontext
+@click.option("--once", is_flag=True, help="Run every job once, in order, and exit (required).")
+@click.option("--today", callback=_parse_today, metavar="YYYY-MM-DD",
+              help="The date the jobs take as today (default: today in Europe/Stockholm, or TODAY in the config).")
+def run_jobs(once: bool, today: date | None) -> None:
+    """Run every scheduled job once: extend-horizon, status-pass, reminders. Safe to repeat."""
+    from skotsel.jobs import run_once
+
+    if not once:
+        raise click.UsageError(
+            "Ange --once. Den långlivade processen startas med `flask --app skotsel scheduler`. / "
+            "Give --once; use `flask --app skotsel scheduler` for the long-running process."
+        )
+    failed = False
+    for job_id, summary in run_once(current_app._get_current_object(), today):
+        if isinstance(summary, Exception):
+            failed = True
+            click.echo(f"{job_id}: misslyckades / failed: {type(summary).__name__}: {summary}")
+        else:
+            click.echo(f"{job_id}: {summary}")
+    if failed:
+        sys.exit(1)
+
+
+@click.command("generate-schedule")
+@with_appcontext
+@click.option("--until", callback=_parse_today, metavar="YYYY-MM-DD",
+              help="Plan up to this date instead of the horizon (the rest of this season and the next).")
+@click.option("--today", callback=_parse_today, metavar="YYYY-MM-DD",
+              help="The date taken as today (default: today in Europe/Stockholm, or TODAY in the config).")
+def generate_schedule(until: date | None, today: date | None) -> None:
+    """Plan the occurrences of every agreement now (safe to repeat: a second run changes nothing)."""
+    from sqlalchemy import func, select
+
+    from skotsel.extensions import db
+    from skotsel.models import Agreement
+    from skotsel.services import clock
+    from skotsel.services.schedule import extend_horizon
+
+    today = today or clock.today()
+    if until is not None and until < today:
+        raise click.BadParameter(f"{until} ligger före i dag ({today}) / is before today.", param_hint="--until")
+    total = db.session.scalar(select(func.count(Agreement.id)))
+    with click.progressbar(length=total, label="Planerar avtal / planning agreements", file=sys.stderr) as bar:
+        summary = extend_horizon(today=today, until=until, seasons_ahead=current_app.config["SCHEDULE_HORIZON_SEASONS"],
+                                 progress=bar.update)
+    click.echo(str(summary))
