@@ -10,7 +10,7 @@ PLACEHOLDER = re.compile(r"%\(\w+\)s")
 
 
 def _source_messages() -> set[str]:
-    method_map = [("skotsel/**.py", "python"), ("templates/**.html", "jinja2")]
+    method_map = [("skotsel/**.py", "python"), ("templates/**.html", "jinja2"), ("templates/**.txt", "jinja2")]
     keywords = {"_": None, "_l": None, "gettext": None, "lazy_gettext": None, "ngettext": (1, 2),
                 "pgettext": ((1, "c"), 2), "lazy_pgettext": ((1, "c"), 2)}
     found = set()

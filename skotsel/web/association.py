@@ -22,6 +22,7 @@ from skotsel.services.access import NotFound, can_create, load, require_create, 
 from skotsel.services.agreements import describe_agreed_task
 from skotsel.services.associations import agreements_of, sites_of
 from skotsel.services.memberships import change_role, invite_member, remove_membership, revoke_invitation
+from skotsel.services.reminders import delivery_failures
 from skotsel.web import current_principal, external_url
 from skotsel.web.admin.agreements import send_document
 from skotsel.web.forms import DeleteForm, error_message, show_error
@@ -156,7 +157,7 @@ def _members_page(association: Association, form: InvitationForm | None = None, 
         ).all()
     return render_template("association/members.html", association=association, memberships=memberships,
                            invitations=invitations, can_manage=can_manage, form=form or InvitationForm(),
-                           message=message)
+                           message=message, delivery_failures=delivery_failures(principal, association.id))
 
 
 @bp.route("/<int:association_id>/members")
