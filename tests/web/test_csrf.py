@@ -21,7 +21,7 @@ def _url(rule: str, world) -> str:
     url = rule
     for name, value in ids.items():
         url = url.replace(f"<int:{name}>", str(value))
-    return url.replace("<token>", "x" * 43).replace("<int:invitation_id>", "1")
+    return url.replace("<token>", "x" * 43).replace("<int:invitation_id>", "1").replace("<int:occurrence_id>", "1")
 
 
 def _row_counts():
