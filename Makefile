@@ -25,7 +25,11 @@ run: translations
 	@echo "  samordnare@hallaryd.example  coordinator, Hallaryds sockenråd"
 	@echo "  medlem@hallaryd.example      member, Hallaryds sockenråd"
 	@echo "  samordnare@virestad.example  coordinator, Virestads hembygdsförening"
+	@echo "E-mail is not sent: without SKOTSEL_MAIL_SERVER it lands in instance/outbox/ (Admin → Utkorg)."
 	@echo ""
+	@# The scheduler runs beside the web server and stops with it (Ctrl-C stops both).
+	@trap 'kill $$scheduler 2>/dev/null; wait $$scheduler 2>/dev/null' EXIT INT TERM; \
+	$(FLASK) scheduler & scheduler=$$!; \
 	$(FLASK) run --host 127.0.0.1 --port 5000
 
 test: translations

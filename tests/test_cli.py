@@ -5,14 +5,18 @@ import pytest
 from sqlalchemy import func, select
 
 from skotsel.extensions import db
-from skotsel.models import AgreedTask, Agreement, Association, AuditEvent, Membership, Municipality, Site, TaskType, \
-    User, Village
+from skotsel.domain.schedule import Status
+from skotsel.models import AgreedTask, Agreement, Association, AuditEvent, Completion, Deviation, Membership, \
+    Municipality, Occurrence, Site, TaskType, User, Village
+from skotsel.services.schedule import states
 from skotsel.services.demo import DEMO_PASSWORD
 from tests.conftest import login
 
 DEMO_LOGINS = ("admin@almhult.example", "granskare@almhult.example", "samordnare@hallaryd.example",
                "medlem@hallaryd.example", "samordnare@virestad.example")
-TABLES = (Municipality, Village, Association, User, Membership, Site, TaskType, Agreement, AgreedTask, AuditEvent)
+TABLES = (Municipality, Village, Association, User, Membership, Site, TaskType, Agreement, AgreedTask, AuditEvent,
+          Occurrence, Completion, Deviation)
+DEMO_DAY = date(2026, 7, 15)
 
 
 def _counts():
@@ -20,7 +24,8 @@ def _counts():
 
 
 @pytest.fixture
-def demo(app, ctx):
+def demo(app, ctx, monkeypatch):
+    monkeypatch.setitem(app.config, "TODAY", DEMO_DAY.isoformat())
     result = app.test_cli_runner().invoke(args=["demo-data"])
     assert result.exit_code == 0, result.output
     return result
@@ -59,6 +64,25 @@ def test_every_association_site_has_three_to_six_agreed_tasks_and_the_plan_cover
     assert any(t.performed_by == "municipality" for t in tasks), "water samples taken by the municipality"
     mockeln = db.session.scalar(select(Site).filter_by(name="Möckelns badplats"))
     assert mockeln.association_id is None and (mockeln.lat, mockeln.lon) == pytest.approx((56.58061, 14.15356), abs=1e-4)
+
+
+def test_the_demo_has_a_history_up_to_the_day_it_is_loaded_and_a_plan_after_it(demo):
+    occurrences = db.session.scalars(select(Occurrence)).all()
+    counted = {}
+    for state in states(occurrences, today=DEMO_DAY):
+        counted[state.status] = counted.get(state.status, 0) + 1
+    # Most on time, some late, a few missed or excused; the rest of the plan lies ahead.
+    assert counted[Status.DONE] > 5 * counted[Status.DONE_LATE] > 0
+    assert counted[Status.DONE] > 5 * counted[Status.MISSED] > 0
+    assert 0 < counted[Status.EXCUSED] < counted[Status.MISSED]
+    assert counted[Status.UPCOMING] > 0 and counted[Status.DUE] > 0
+    assert db.session.scalar(select(func.max(Completion.completed_on))) < DEMO_DAY
+    assert db.session.scalar(select(func.count(Completion.id)).where(Completion.notes != "")) > 0
+    # Every month of the agreement has something due, and the plan reaches the end of next season.
+    months = {(o.due_on.year, o.due_on.month) for o in occurrences}
+    assert {(year, month) for year in (2025, 2026, 2027) for month in range(1, 13)} <= months
+    deviations = db.session.scalars(select(Deviation)).all()
+    assert deviations and all(d.source == "missed_occurrence" and d.status == "open" for d in deviations)
 
 
 @pytest.mark.parametrize("email", DEMO_LOGINS)

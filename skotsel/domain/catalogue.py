@@ -42,11 +42,26 @@ class CatalogueEntry:
     def season(self) -> Season | None:
         return Season.parse(self.season_start, self.season_end) if self.season_start and self.season_end else None
 
+    @property
+    def grace_days(self) -> int:
+        return default_grace_days(self.recurrence or self.quota)
+
     def name(self, locale: str) -> str:
         return self.name_en if locale == "en" else self.name_sv
 
     def standard(self, locale: str) -> str:
         return self.standard_en if locale == "en" else self.standard_sv
+
+
+#: Days after the due date that still count as on time, by how often a task comes round: a daily check has no
+#: slack, a weekly cut a weekend, a yearly job a week. A quota already counts until its season ends.
+_GRACE_BY_FREQUENCY = {"DAILY": 0, "WEEKLY": 2, "MONTHLY": 5, "YEARLY": 7}
+
+
+def default_grace_days(rule: Recurrence | Quota | None) -> int:
+    if isinstance(rule, Recurrence):
+        return _GRACE_BY_FREQUENCY[rule.freq]
+    return 0
 
 
 def _entry(code: int, name_sv: str, name_en: str, standard_sv: str, standard_en: str, rrule: str,

@@ -11,7 +11,10 @@ from skotsel.models import AgreedTask, TaskType
 from skotsel.services import audit, ensure_unique, transaction
 
 FIELDS = ("name_sv", "name_en", "standard_sv", "standard_en", "default_rrule", "default_quota_count",
-          "default_quota_gap_days", "season_start", "season_end", "site_kinds", "performed_by")
+          "default_quota_gap_days", "season_start", "season_end", "site_kinds", "performed_by",
+          "grace_days")
+#: Longest grace period a task type can have (the database allows the same).
+MAX_GRACE_DAYS = 60
 
 
 def seed_catalogue(*, municipality_id: int) -> int:
@@ -37,6 +40,7 @@ def seed_catalogue(*, municipality_id: int) -> int:
                 season_end=entry.season_end,
                 site_kinds=list(entry.site_kinds),
                 performed_by=entry.performed_by,
+                grace_days=entry.grace_days,
             ))
             added += 1
     return added
@@ -61,6 +65,11 @@ def _clean(municipality_id: int, exclude_id: int | None, values: dict) -> dict:
     performed_by = values.get("performed_by") or "association"
     if performed_by not in PERFORMERS:
         raise ValidationError("Välj vem som utför momentet.", "Choose who performs the task.", field="performed_by")
+    grace_days = values.get("grace_days")
+    grace_days = 0 if grace_days is None else grace_days
+    if not isinstance(grace_days, int) or not 0 <= grace_days <= MAX_GRACE_DAYS:
+        raise ValidationError(f"Ange 0–{MAX_GRACE_DAYS} dagar.", f"Give 0–{MAX_GRACE_DAYS} days.",
+                              field="grace_days")
     ensure_unique(TaskType, TaskType.name_sv, name_sv, municipality_id=municipality_id, exclude_id=exclude_id,
                   message_sv="Det finns redan ett skötselmoment med det namnet.",
                   message_en="There is already a task type with that name.", field="name_sv")
@@ -77,6 +86,7 @@ def _clean(municipality_id: int, exclude_id: int | None, values: dict) -> dict:
         # In the catalogue's order, so that the same choice always compares equal.
         "site_kinds": [kind for kind in SITE_KINDS if kind in site_kinds],
         "performed_by": performed_by,
+        "grace_days": grace_days,
     }
 
 

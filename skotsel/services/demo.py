@@ -6,16 +6,18 @@ version of this module can add what a new feature needs to an existing demo data
 from __future__ import annotations
 
 import io
+import random
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 
 from sqlalchemy import select
 
 from skotsel.domain.recurrence import Quota, Recurrence, Season
 from skotsel.extensions import db
-from skotsel.models import AgreedTask, Agreement, Association, Membership, Municipality, Site, TaskType, User, Village
-from skotsel.services import audit, transaction
+from skotsel.models import AgreedTask, Agreement, Association, Completion, Membership, Municipality, Occurrence, \
+    Site, TaskType, User, Village
+from skotsel.services import audit, clock, schedule, transaction
 from skotsel.services.agreements import add_agreed_task, attach_document, create_agreement
 from skotsel.services.associations import create_association
 from skotsel.services.catalogue import seed_catalogue
@@ -135,13 +137,18 @@ def _get(model, **keys):
     return db.session.scalar(select(model).filter_by(**keys))
 
 
-def load_demo_data(*, upload_folder: str) -> bool:
-    """Load the demo in one transaction (all of it or nothing); return True if anything was added."""
+def load_demo_data(*, upload_folder: str, today: date | None = None) -> bool:
+    """Load the demo in one transaction (all of it or nothing); return True if anything was added.
+
+    The history (occurrences before `today` with their completions, a few missed or excused, the deviations the
+    missed ones raised) is made relative to the day the demo is loaded, so every page has something true to show
+    in any month.
+    """
     with transaction():
-        return _load(upload_folder)
+        return _load(upload_folder, today or clock.today())
 
 
-def _load(upload_folder: str) -> bool:
+def _load(upload_folder: str, today: date) -> bool:
     name, code = MUNICIPALITY
     municipality = _get(Municipality, name=name)
     added = municipality is None
@@ -159,6 +166,7 @@ def _load(upload_folder: str) -> bool:
     added |= _site(mid, MOCKELN, village_id=_get(Village, municipality_id=mid, name="Älmhult").id,
                    association_id=None) is not None
 
+    new_tasks: list[AgreedTask] = []
     for demo in ASSOCIATIONS:
         village = _get(Village, municipality_id=mid, name=demo.village)
         if village is None:
@@ -175,9 +183,12 @@ def _load(upload_folder: str) -> bool:
             added = True
         sites = [_site(mid, s, village_id=village.id, association_id=association.id) for s in demo.sites]
         added |= any(s is not None for s in sites)
-        added |= _agreement(mid, association, demo, task_types, upload_folder)
+        new_tasks += _agreement(mid, association, demo, task_types, upload_folder)
 
     added |= _users(mid)
+    if new_tasks:
+        _history(new_tasks, today)
+        added = True
     return added
 
 
@@ -191,11 +202,11 @@ def _site(mid: int, demo: DemoSite, *, village_id: int, association_id: int | No
 
 
 def _agreement(mid: int, association: Association, demo: DemoAssociation, task_types: dict,
-               upload_folder: str) -> bool:
-    """Get or create the association's agreement and each of its agreed tasks; True if anything was added."""
+               upload_folder: str) -> list[AgreedTask]:
+    """Get or create the association's agreement and each of its agreed tasks; return the tasks it added."""
     title = f"Skötselavtal {demo.name} 2025–2027"
     agreement = _get(Agreement, municipality_id=mid, title=title)
-    added = agreement is None
+    added = []
     if agreement is None:
         model, amount, cap = demo.compensation
         agreement = create_agreement(
@@ -217,7 +228,6 @@ def _agreement(mid: int, association: Association, demo: DemoAssociation, task_t
             task_type = task_types[code]
             if _get(AgreedTask, agreement_id=agreement.id, site_id=site.id, task_type_id=task_type.id) is not None:
                 continue
-            added = True
             season = Season.parse(task_type.season_start, task_type.season_end) if task_type.season_start else None
             if len(spec) == 3:
                 count, gap = spec[2]
@@ -227,10 +237,60 @@ def _agreement(mid: int, association: Association, demo: DemoAssociation, task_t
                 rule = Recurrence.parse(task_type.default_rrule)
             else:
                 rule = Quota(task_type.default_quota_count, task_type.default_quota_gap_days or 0)
-            add_agreed_task(actor_id=None, agreement=agreement, site_id=site.id, task_type_id=task_type.id,
-                            level_text=level, rule=rule, season=season, reminder_lead_days=2,
-                            performed_by=task_type.performed_by)
+            added.append(add_agreed_task(
+                actor_id=None, agreement=agreement, site_id=site.id, task_type_id=task_type.id, level_text=level,
+                rule=rule, season=season, reminder_lead_days=2, performed_by=task_type.performed_by,
+                deviation_when_missed=code in FOLLOWED_UP, plan_from_start=True))
     return added
+
+
+#: Safety checks: a missed life-saving gear check or playground check raises a deviation for the municipality.
+FOLLOWED_UP = (10, 16)
+NOTES = ("Allt i ordning.", "Blött i gräset, klippte ändå.", "Mycket skräp efter helgen.",
+         "Bytte trasig kedja på gungan.", "Livbojen var flyttad, satt tillbaka den.", "Två fulla säckar.",
+         "Gjorde det tillsammans med skolklassen.", "Grenar nedblåsta efter stormen, röjda.")
+EXCUSES = ("Badplatsen stängd på grund av algblomning.", "Inställt: åska och skyfall hela veckan.",
+           "Kommunens entreprenör gjorde det i samband med annat arbete.")
+
+
+def _history(tasks: list[AgreedTask], today: date) -> None:
+    """Past occurrences get what a real season leaves behind: most done on time, some late, a few missed or
+    excused, one moved; then the status pass raises the deviations the missed safety checks call for."""
+    by_association = {}
+    for membership in db.session.scalars(select(Membership).where(Membership.association_id.is_not(None))):
+        by_association.setdefault(membership.association_id, membership.user_id)
+    admin = _get(User, email=USERS[0][0])
+    task_ids = [task.id for task in tasks]
+    occurrences = db.session.scalars(
+        select(Occurrence).where(Occurrence.agreed_task_id.in_(task_ids)).order_by(Occurrence.id)).all()
+    tasks_by_id = {task.id: task for task in tasks}
+    for occurrence in occurrences:
+        task = tasks_by_id[occurrence.agreed_task_id]
+        chance = random.Random(f"{task.site.name}/{task.task_type.code}/{occurrence.planned_on}")
+        if occurrence.window_starts_on >= today:
+            continue
+        roll = chance.random()
+        if occurrence.due_on < today and roll < 0.02:
+            occurrence.excused_reason = chance.choice(EXCUSES)
+            continue
+        grace = timedelta(days=task.task_type.grace_days)
+        if occurrence.due_on + grace < today and roll < 0.10:
+            continue  # missed
+        if roll < 0.22:
+            done_on = occurrence.due_on + grace + timedelta(days=chance.randint(1, 6))
+        else:
+            span = (min(occurrence.due_on, today - timedelta(days=1)) - occurrence.window_starts_on).days
+            done_on = occurrence.window_starts_on + timedelta(days=chance.randint(0, max(span, 0)))
+        if done_on >= today or (occurrence.due_on >= today and roll < 0.5):
+            continue  # still to do
+        user_id = admin.id if task.performed_by == "municipality" else by_association.get(task.agreement.association_id)
+        db.session.add(Completion(
+            municipality_id=occurrence.municipality_id, occurrence_id=occurrence.id, site_id=task.site_id,
+            task_type_id=task.task_type_id, completed_on=done_on, user_id=user_id,
+            notes=chance.choice(NOTES) if chance.random() < 0.25 else "",
+            hours=Decimal(chance.choice(("0.5", "1", "1.5", "2", "3"))) if chance.random() < 0.6 else None))
+    db.session.flush()
+    schedule.status_pass(today=today)
 
 
 def _users(mid: int) -> bool:

@@ -315,6 +315,21 @@ def test_admin_adds_an_agreed_task_with_a_custom_rule(client, world):
     assert "Klippning bruksgräsmatta första lördagen varje månad 15 maj–30 sep · högst 10 cm" in page
 
 
+def test_an_agreed_task_can_ask_for_a_deviation_when_an_occurrence_is_missed(client, world):
+    login(client, "admin@home.example")
+    url = f"/admin/agreements/{world.agreement_a.id}/tasks/new"
+    client.submit(url, task_data(world, pattern="custom", custom_rrule="FREQ=WEEKLY;BYDAY=MO",
+                                 deviation_when_missed="y"))
+    task = db.session.scalar(db.select(AgreedTask).filter_by(rrule="FREQ=WEEKLY;BYDAY=MO"))
+    assert task.deviation_when_missed is True
+    edit = f"/admin/agreed-tasks/{task.id}/edit"
+    checkbox = re.search(r'<input[^>]*name="deviation_when_missed"[^>]*>', client.get(edit).get_data(as_text=True))
+    assert "checked" in checkbox.group(0)
+    client.submit(edit, task_data(world, pattern="custom", custom_rrule="FREQ=WEEKLY;BYDAY=MO"))
+    db.session.expire_all()
+    assert db.session.get(AgreedTask, task.id).deviation_when_missed is False
+
+
 def test_a_monthly_rule_from_the_friendly_fields(client, world):
     login(client, "admin@home.example")
     client.submit(f"/admin/agreements/{world.agreement_a.id}/tasks/new",

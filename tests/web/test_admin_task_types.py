@@ -69,6 +69,15 @@ def test_admin_creates_a_task_type_with_a_friendly_rule(client, catalogue):
     assert event.object_id == task_type.id
 
 
+def test_the_grace_period_is_saved_and_the_catalogue_seeds_one_by_frequency(client, catalogue):
+    seeded = {task_type.code: task_type.grace_days for task_type in db.session.scalars(
+        db.select(TaskType).filter_by(municipality_id=catalogue.id))}
+    assert (seeded[10], seeded[1], seeded[17], seeded[13]) == (0, 2, 5, 7)  # daily, weekly, monthly, yearly
+    login(client, "admin@home.example")
+    client.submit("/admin/task-types/new", type_data(grace_days="4"))
+    assert type_named(catalogue, "Krattning grusgång").grace_days == 4
+
+
 def test_a_quota_type_needs_no_rrule(client, catalogue):
     login(client, "admin@home.example")
     client.submit("/admin/task-types/new", type_data(kind="quota", quota_count="6", quota_min_gap_days="10",
@@ -90,6 +99,8 @@ def test_a_quota_type_needs_no_rrule(client, catalogue):
     ({"kind": "quota", "quota_count": "4", "season_start": "", "season_end": ""}, "season_start",
      "Ett antal gånger kräver en säsong att räkna inom."),
     ({"site_kinds": None}, "site_kinds", "Välj minst en sorts plats som momentet gäller."),
+    ({"grace_days": "61"}, "grace_days", "Ange 0–60 dagar."),
+    ({"grace_days": "-1"}, "grace_days", "Ange 0–60 dagar."),
 ])
 def test_a_broken_task_type_is_refused_on_its_field(client, catalogue, changes, field, message):
     login(client, "admin@home.example")

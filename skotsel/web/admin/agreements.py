@@ -10,7 +10,7 @@ from flask_babel import lazy_pgettext
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
 from sqlalchemy.orm import selectinload
-from wtforms import DateField, DecimalField, IntegerField, RadioField, SelectField, StringField, TextAreaField
+from wtforms import BooleanField, DateField, DecimalField, IntegerField, RadioField, SelectField, StringField, TextAreaField
 from wtforms.validators import Length, Optional
 from werkzeug.exceptions import RequestEntityTooLarge
 
@@ -284,6 +284,7 @@ class AgreedTaskForm(RuleFields):
                                       validators=[Optional()])
     performed_by = RadioField(_l("Utförs av"), choices=choices(PERFORMER_CHOICES), default="association",
                               validate_choice=False)
+    deviation_when_missed = BooleanField(_l("Skapa en avvikelse när ett tillfälle missas"))
 
 
 def _task_types() -> list[TaskType]:
@@ -330,7 +331,7 @@ def defaults_of(task_type: TaskType) -> dict:
 def _task_data(task: AgreedTask) -> dict:
     return {"site_id": task.site_id, "task_type_id": task.task_type_id, "level_text": task.level_text,
             "reminder_lead_days": task.reminder_lead_days, "performed_by": task.performed_by,
-            **rule_data(rule_of(task), season_of(task))}
+            "deviation_when_missed": task.deviation_when_missed, **rule_data(rule_of(task), season_of(task))}
 
 
 def _save_task(form: AgreedTaskForm, agreement: Agreement, task: AgreedTask | None):
@@ -348,7 +349,8 @@ def _save_task(form: AgreedTaskForm, agreement: Agreement, task: AgreedTask | No
         if ok and "preview" not in request.form:
             values = {"site_id": form.site_id.data, "task_type_id": form.task_type_id.data,
                       "level_text": form.level_text.data, "rule": rule, "season": season,
-                      "reminder_lead_days": form.reminder_lead_days.data, "performed_by": form.performed_by.data}
+                      "reminder_lead_days": form.reminder_lead_days.data, "performed_by": form.performed_by.data,
+                      "deviation_when_missed": form.deviation_when_missed.data}
             try:
                 if task is None:
                     add_agreed_task(actor_id=current_principal().user_id, agreement=agreement, **values)

@@ -151,13 +151,15 @@ class TaskTypeForm(RuleFields):
     site_kinds = MultiCheckboxField(_l("Gäller för"), choices=choices(SITE_KIND_LABELS.items()))
     performed_by = RadioField(_l("Utförs av"), choices=choices(PERFORMER_CHOICES), default="association",
                               validate_choice=False)
+    grace_days = IntegerField(_l("Räknas som i tid, dagar efter förfallodagen"), default=2, validators=[Optional()])
 
 
 def _task_type_data(task_type: TaskType) -> dict:
     return {
         "name_sv": task_type.name_sv, "name_en": task_type.name_en, "standard_sv": task_type.standard_sv,
         "standard_en": task_type.standard_en, "site_kinds": list(task_type.site_kinds or []),
-        "performed_by": task_type.performed_by, **rule_data(rule_of(task_type), season_of(task_type)),
+        "performed_by": task_type.performed_by, "grace_days": task_type.grace_days,
+        **rule_data(rule_of(task_type), season_of(task_type)),
     }
 
 
@@ -185,7 +187,7 @@ def _save_task_type(form: TaskTypeForm, task_type: TaskType | None):
             values = {"name_sv": form.name_sv.data, "name_en": form.name_en.data,
                       "standard_sv": form.standard_sv.data, "standard_en": form.standard_en.data,
                       "rule": rule, "season": season, "site_kinds": form.site_kinds.data,
-                      "performed_by": form.performed_by.data}
+                      "performed_by": form.performed_by.data, "grace_days": form.grace_days.data}
             try:
                 if task_type is None:
                     task_type = create_task_type(actor_id=current_principal().user_id,
