@@ -50,10 +50,10 @@ def login(page, email: str) -> None:
     page.wait_for_load_state()
 
 
-def shoot(page, path: str, name: str) -> None:
+def shoot(page, path: str, name: str, *, full_page: bool = True) -> None:
     page.goto(f"{BASE}{path}")
     page.wait_for_load_state("networkidle")
-    page.screenshot(path=str(OUT / f"{name}.png"), full_page=True)
+    page.screenshot(path=str(OUT / f"{name}.png"), full_page=full_page)
     print(f"docs/screenshots/{name}.png  ←  {path}")
 
 
@@ -84,11 +84,19 @@ def main() -> None:
                 site = first_link(page, "/admin/sites", "main table a[href*='/admin/sites/']")
                 shoot(page, f"{site}/edit", "site-form-desktop")
                 shoot(page, "/admin/sites", "sites-desktop")
+                schedule = first_link(page, agreement, "a[href*='/schedule/agreements/']")
+                shoot(page, f"{schedule}/month?month=2026-06", "schedule-month-desktop")
+                occurrence = first_link(page, f"{schedule}?year=2026&status=missed",
+                                        "main a[href*='/schedule/occurrences/']")
+                shoot(page, occurrence, "occurrence-desktop")
                 mobile = phone.new_page()
                 login(mobile, "samordnare@hallaryd.example")
                 shoot(mobile, "/association/", "association-phone")
                 members = first_link(mobile, "/association/", "a[href$='/members']")
                 shoot(mobile, members, "members-phone")
+                mobile_schedule = first_link(mobile, first_link(mobile, "/association/", "a[href*='/agreements/']"),
+                                             "a[href*='/schedule/agreements/']")
+                shoot(mobile, mobile_schedule, "schedule-phone", full_page=False)  # a year is long: the first screen
                 browser.close()
         finally:
             server.terminate()

@@ -33,7 +33,8 @@ def upgrade():
     sa.ForeignKeyConstraint(['agreed_task_id'], ['agreed_task.id'], name=op.f('fk_occurrence_agreed_task_id_agreed_task'), ondelete='CASCADE'),
     sa.ForeignKeyConstraint(['municipality_id'], ['municipality.id'], name=op.f('fk_occurrence_municipality_id_municipality'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_occurrence')),
-    sa.UniqueConstraint('agreed_task_id', 'planned_on', name=op.f('uq_occurrence_agreed_task_id_planned_on'))
+    sa.UniqueConstraint('agreed_task_id', 'planned_on', name=op.f('uq_occurrence_agreed_task_id_planned_on')),
+    sqlite_autoincrement=True
     )
     with op.batch_alter_table('occurrence', schema=None) as batch_op:
         batch_op.create_index('ix_occurrence_municipality_due', ['municipality_id', 'due_on'], unique=False)

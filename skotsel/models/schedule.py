@@ -45,6 +45,8 @@ class Occurrence(TenantMixin, TimestampMixin, db.Model):
         CheckConstraint("window_starts_on <= due_on", name="window_before_due"),
         Index("ix_occurrence_municipality_due", "municipality_id", "due_on"),
         Index("ix_occurrence_task_due", "agreed_task_id", "due_on"),
+        # An id is a calendar UID: SQLite must never hand a deleted occurrence's id to a new one.
+        {"sqlite_autoincrement": True},
     )
 
     @property

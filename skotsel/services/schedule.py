@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Callable, Iterable
 
-from sqlalchemy import and_, exists, or_, select
+from sqlalchemy import and_, exists, insert, or_, select
 from sqlalchemy.orm import selectinload
 from sqlalchemy.orm.attributes import set_committed_value
 
@@ -70,8 +70,10 @@ def _desired(task: AgreedTask, until: date) -> list[plan.PlannedOccurrence]:
                        between=(starts_on, until))
 
 
-def _regenerate(task: AgreedTask, existing: list[Occurrence], completed_ids: set[int], *, today: date,
-                until: date) -> GenerationSummary:
+def _regenerate(task: AgreedTask, existing: list[Occurrence], completed_ids: set[int], new_rows: list[dict], *,
+                today: date, until: date) -> GenerationSummary:
+    """Compare the task's plan with what is stored: change and delete in the session, and append the rows to
+    insert to `new_rows` (inserted in one statement by the caller)."""
     summary = GenerationSummary(tasks=1)
     desired = _desired(task, until)
     by_planned = {occurrence.planned_on: occurrence for occurrence in existing}
@@ -84,9 +86,9 @@ def _regenerate(task: AgreedTask, existing: list[Occurrence], completed_ids: set
             # The past is history: after the first plan, only dates from today on are added, so a changed rule
             # does not invent occurrences that "were missed" before it was agreed.
             if first_plan or item.due_on >= today:
-                db.session.add(Occurrence(municipality_id=task.municipality_id, agreed_task_id=task.id,
-                                          planned_on=item.planned_on, due_on=item.due_on,
-                                          window_starts_on=item.window_starts_on))
+                new_rows.append({"municipality_id": task.municipality_id, "agreed_task_id": task.id,
+                                 "planned_on": item.planned_on, "due_on": item.due_on,
+                                 "window_starts_on": item.window_starts_on})
                 summary.created += 1
             continue
         if occurrence.due_on >= today and occurrence.id not in completed_ids:
@@ -132,10 +134,14 @@ def regenerate(tasks: Iterable[AgreedTask], *, today: date, until: date | None =
         return summary
     with transaction():
         grouped, completed = _existing([task.id for task in tasks])
+        new_rows: list[dict] = []
         for task in tasks:
             horizon = until or plan_until(task, today, seasons_ahead)
-            summary.add(_regenerate(task, grouped.get(task.id, []), completed, today=today, until=horizon))
+            summary.add(_regenerate(task, grouped.get(task.id, []), completed, new_rows, today=today,
+                                    until=horizon))
         db.session.flush()
+        if new_rows:
+            db.session.execute(insert(Occurrence), new_rows)
     return summary
 
 

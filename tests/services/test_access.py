@@ -1,11 +1,12 @@
 """The one access check, over every role × object kind × own/other association and municipality."""
-from datetime import datetime, timezone
+from datetime import date, datetime, timezone
 
 import pytest
 
 from skotsel.extensions import db
 from skotsel.models import (
-    AgreedTask, Agreement, Association, AuditEvent, Invitation, Membership, Municipality, Site, TaskType, User, Village,
+    AgreedTask, Agreement, Association, AuditEvent, Completion, Deviation, Invitation, Membership, Municipality,
+    Notification, Occurrence, Site, TaskType, User, Village,
 )
 from skotsel.services.access import Forbidden, NotFound, Principal, load, visible
 
@@ -16,16 +17,17 @@ PRINCIPALS = ("anonymous", "member_a", "coordinator_a", "coordinator_b", "review
 OBJECTS = ("municipality_home", "village_home", "task_type_home", "association_a", "association_b",
            "association_c", "site_a", "site_b", "site_c", "agreement_a", "agreement_b", "agreement_c",
            "task_a", "task_b", "task_c", "membership_member_a", "membership_coordinator_b", "user_member_a",
-           "audit_home", "invitation_a")
+           "audit_home", "invitation_a", "occurrence_a", "occurrence_c", "completion_a", "deviation_a",
+           "notification_a")
 EXPECTED = {
-    #                  mun vil typ asA asB asC siA siB siC agA agB agC taA taB taC msA msB usA aud inA
-    "anonymous":     " -   -   -   -   -   -   -   -   -   -   -   -   -   -   -   -   -   -   -   - ",
-    "member_a":      " r   r   r   r   -   -   r   -   -   r   -   -   r   -   -   r   -   r   -   r ",
-    "coordinator_a": " r   r   r   r   -   -   r   -   -   r   -   -   r   -   -   w   -   r   -   w ",
-    "coordinator_b": " r   r   r   -   r   -   -   r   -   -   r   -   -   r   -   -   w   -   -   - ",
-    "reviewer":      " r   r   r   r   r   -   r   r   -   r   r   -   r   r   -   r   r   r   -   r ",
-    "admin":         " w   w   w   w   w   -   w   w   -   w   w   -   w   w   -   w   w   r   r   w ",
-    "other_admin":   " -   -   -   -   -   w   -   -   w   -   -   w   -   -   w   -   -   -   -   - ",
+    #                  mun vil typ asA asB asC siA siB siC agA agB agC taA taB taC msA msB usA aud inA ocA ocC coA deA noA
+    "anonymous":     " -   -   -   -   -   -   -   -   -   -   -   -   -   -   -   -   -   -   -   -   -   -   -   -   - ",
+    "member_a":      " r   r   r   r   -   -   r   -   -   r   -   -   r   -   -   r   -   r   -   r   r   -   r   r   - ",
+    "coordinator_a": " r   r   r   r   -   -   r   -   -   r   -   -   r   -   -   w   -   r   -   w   r   -   r   r   r ",
+    "coordinator_b": " r   r   r   -   r   -   -   r   -   -   r   -   -   r   -   -   w   -   -   -   -   -   -   -   - ",
+    "reviewer":      " r   r   r   r   r   -   r   r   -   r   r   -   r   r   -   r   r   r   -   r   r   -   r   r   - ",
+    "admin":         " w   w   w   w   w   -   w   w   -   w   w   -   w   w   -   w   w   r   r   w   w   -   w   w   w ",
+    "other_admin":   " -   -   -   -   -   w   -   -   w   -   -   w   -   -   w   -   -   -   -   -   -   w   -   -   - ",
 }
 
 
@@ -38,6 +40,22 @@ def _objects(world):
                             expires_at=datetime(2026, 12, 1, tzinfo=timezone.utc))
     db.session.add_all([event, invitation])
     db.session.commit()
+    occurrences = {}
+    for key, task in (("a", world.task_a), ("c", world.task_c)):
+        occurrences[key] = Occurrence(municipality_id=task.municipality_id, agreed_task_id=task.id,
+                                      planned_on=date(2026, 6, 14), due_on=date(2026, 6, 14),
+                                      window_starts_on=date(2026, 6, 1))
+    db.session.add_all(occurrences.values())
+    db.session.flush()
+    completion = Completion(municipality_id=world.home.id, occurrence_id=occurrences["a"].id, site_id=world.site_a.id,
+                            completed_on=date(2026, 6, 12), user_id=world.member_a.id)
+    deviation = Deviation(municipality_id=world.home.id, source="missed_occurrence", agreement_id=world.agreement_a.id,
+                          site_id=world.site_a.id, occurrence_id=occurrences["a"].id, description="Missad")
+    notification = Notification(municipality_id=world.home.id, key="reminder:x", kind="reminder",
+                                user_id=world.member_a.id, association_id=world.a.id, recipient="medlem@a.example",
+                                status="failed", last_error="550 Mailbox unavailable")
+    db.session.add_all([completion, deviation, notification])
+    db.session.commit()
     return {
         "municipality_home": world.home, "village_home": world.village, "task_type_home": world.task_type,
         "association_a": world.a, "association_b": world.b, "association_c": world.c,
@@ -47,6 +65,8 @@ def _objects(world):
         "membership_member_a": member_a_membership,
         "membership_coordinator_b": world.coordinator_b.memberships[0],
         "user_member_a": world.member_a, "audit_home": event, "invitation_a": invitation,
+        "occurrence_a": occurrences["a"], "occurrence_c": occurrences["c"], "completion_a": completion,
+        "deviation_a": deviation, "notification_a": notification,
     }
 
 

@@ -560,3 +560,14 @@ def test_moving_onto_a_date_of_another_task_is_allowed(world, make, planned):
     regenerate([other], today=TODAY)
     move_occurrence(actor_id=world.admin.id, occurrence=planned, due_on=D("2026-06-20"), reason="Regn")
     assert planned.due_on == D("2026-06-20") and D("2026-06-20") in by_planned(other)
+
+
+def test_a_new_occurrence_never_gets_the_id_of_a_deleted_one(world, today):
+    """Ids are calendar UIDs: a replanned date must not reuse the id of an occurrence that was removed."""
+    task = world.task_a
+    regenerate([task], today=TODAY)
+    before = {o.id for o in occurrences(task)}
+    update_agreed_task(actor_id=None, task=task, **task_values(task, "FREQ=MONTHLY;BYDAY=-1SU"))
+    after = {o.id for o in occurrences(task)}
+    assert before - after and after - before, "some removed, some added"
+    assert min(after - before) > max(before)
