@@ -36,6 +36,11 @@ UPLOAD_FOLDER = None
 MAX_DOCUMENT_BYTES = 20 * 1024 * 1024
 #: Largest request body of any kind (Flask answers 413 above it); uploads have their own, smaller limits.
 MAX_CONTENT_LENGTH = 25 * 1024 * 1024
+#: Largest photo accepted (JPEG, PNG or WebP), in bytes; and the most pixels one may decode to.
+MAX_PHOTO_BYTES = 10 * 1024 * 1024
+MAX_PHOTO_PIXELS = 40_000_000
+#: Hours within which a member may edit or withdraw their own completion (coordinators always may).
+COMPLETION_EDIT_HOURS = 24
 #: Shortest password accepted.
 PASSWORD_MIN_LENGTH = 12
 #: Map tiles; the only outside resource. Pages work without them.

@@ -2,7 +2,7 @@
 from skotsel.models.audit import AuditEvent
 from skotsel.models.agreements import AgreedTask, Agreement
 from skotsel.models.catalogue import TaskType
-from skotsel.models.schedule import Completion, Deviation, Notification, Occurrence
+from skotsel.models.schedule import Completion, Deviation, Notification, Occurrence, Photo
 from skotsel.models.organisations import Association, Municipality, Village
 from skotsel.models.sites import Site
 from skotsel.models.users import Invitation, Membership, User
@@ -19,6 +19,7 @@ __all__ = [
     "Municipality",
     "Notification",
     "Occurrence",
+    "Photo",
     "Site",
     "TaskType",
     "User",

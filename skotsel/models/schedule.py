@@ -4,7 +4,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from decimal import Decimal
 
-from sqlalchemy import CheckConstraint, Date, ForeignKey, Index, Numeric, String, Text, UniqueConstraint
+from sqlalchemy import CheckConstraint, Date, Float, ForeignKey, Index, Integer, Numeric, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from skotsel.extensions import db
@@ -73,13 +73,28 @@ class Completion(TenantMixin, TimestampMixin, db.Model):
     user_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))
     notes: Mapped[str] = mapped_column(Text, default="")
     hours: Mapped[Decimal | None] = mapped_column(Numeric(6, 2))
+    #: How many people took part (the association's effort, reported with a claim for compensation).
+    people: Mapped[int | None] = mapped_column(Integer)
+    #: Who typed it in, when a coordinator logs on behalf of a member; None when it is `user_id` themselves.
+    recorded_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))
+    #: The token of the form that sent it: a double tap or a retry on a bad connection finds the first completion
+    #: instead of making a second one.
+    submission_key: Mapped[str | None] = mapped_column(String(64), unique=True)
 
     occurrence: Mapped[Occurrence | None] = relationship(back_populates="completions")
     site: Mapped[Site] = relationship()
     task_type: Mapped[TaskType | None] = relationship()
-    user: Mapped[User | None] = relationship()
+    user: Mapped[User | None] = relationship(foreign_keys=[user_id])
+    recorded_by: Mapped[User | None] = relationship(foreign_keys=[recorded_by_id])
+    photos: Mapped[list[Photo]] = relationship(back_populates="completion", order_by="Photo.id",
+                                               passive_deletes=True)
 
-    __table_args__ = (CheckConstraint("hours IS NULL OR hours >= 0", name="hours_non_negative"),)
+    __table_args__ = (
+        CheckConstraint("hours IS NULL OR (hours >= 0 AND hours <= 1000)", name="hours_range"),
+        CheckConstraint("people IS NULL OR (people >= 1 AND people <= 500)", name="people_range"),
+        # One completion per occurrence: logging it twice finds the first.
+        UniqueConstraint("occurrence_id"),
+    )
 
     def __repr__(self) -> str:
         return f"<Completion {self.id} on {self.completed_on}>"
@@ -99,8 +114,14 @@ class Deviation(TenantMixin, TimestampMixin, db.Model):
     description: Mapped[str] = mapped_column(Text, default="")
     fix_by_on: Mapped[date | None] = mapped_column(Date)
     status: Mapped[str] = mapped_column(String(10), default="open")
+    #: What the association did about it, when, and who said so.
+    fixed_note: Mapped[str] = mapped_column(Text, default="", server_default="")
+    fixed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    fixed_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))
 
     agreement: Mapped[Agreement | None] = relationship()
+    fixed_by: Mapped[User | None] = relationship()
+    photos: Mapped[list[Photo]] = relationship(back_populates="deviation", order_by="Photo.id", passive_deletes=True)
     site: Mapped[Site] = relationship()
     occurrence: Mapped[Occurrence | None] = relationship()
 
@@ -112,6 +133,38 @@ class Deviation(TenantMixin, TimestampMixin, db.Model):
     @property
     def association_id(self) -> int | None:
         return self.agreement.association_id if self.agreement else None
+
+
+class Photo(TenantMixin, TimestampMixin, db.Model):
+    """A photo of completed work or of a fixed deviation: re-encoded without EXIF, stored under a server-made name."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    completion_id: Mapped[int | None] = mapped_column(ForeignKey("completion.id", ondelete="CASCADE"), index=True)
+    deviation_id: Mapped[int | None] = mapped_column(ForeignKey("deviation.id", ondelete="CASCADE"), index=True)
+    #: File name under instance/uploads/photos/ (and its thumbnail); never derived from what was uploaded.
+    storage_key: Mapped[str] = mapped_column(String(64), unique=True)
+    content_type: Mapped[str] = mapped_column(String(20))
+    width: Mapped[int] = mapped_column(Integer)
+    height: Mapped[int] = mapped_column(Integer)
+    size_bytes: Mapped[int] = mapped_column(Integer)
+    #: The uploaded file's name, cleaned, for display only.
+    original_name: Mapped[str] = mapped_column(String(200), default="")
+    #: From the EXIF data before it was removed: when and where the photo was taken, if the camera said.
+    taken_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    lat: Mapped[float | None] = mapped_column(Float)
+    lon: Mapped[float | None] = mapped_column(Float)
+    #: Why the photo may not show this site on this day (far from the site, days from the logged date); "" if none.
+    warning: Mapped[str] = mapped_column(Text, default="")
+    uploaded_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))
+
+    completion: Mapped[Completion | None] = relationship(back_populates="photos")
+    deviation: Mapped[Deviation | None] = relationship(back_populates="photos")
+
+    __table_args__ = (
+        CheckConstraint("(completion_id IS NULL) <> (deviation_id IS NULL)", name="belongs_to_one"),
+        CheckConstraint("content_type IN ('image/jpeg', 'image/png', 'image/webp')", name="content_type_known"),
+        CheckConstraint("width > 0 AND height > 0 AND size_bytes > 0", name="dimensions_positive"),
+    )
 
 
 NOTIFICATION_KINDS = ("reminder", "coordinator_digest", "reviewer_digest")

@@ -25,6 +25,7 @@ from skotsel.models import (
     Municipality,
     Notification,
     Occurrence,
+    Photo,
     Site,
     TaskType,
     User,
@@ -126,6 +127,9 @@ def read_scope(principal: Principal, model: type) -> ColumnElement[bool]:
     if model is Deviation:
         own_agreements = select(Agreement.id).where(_in(Agreement.association_id, associations))
         return or_(_in(Deviation.municipality_id, staff), Deviation.agreement_id.in_(own_agreements))
+    if model is Photo:
+        return or_(Photo.completion_id.in_(select(Completion.id).where(read_scope(principal, Completion))),
+                   Photo.deviation_id.in_(select(Deviation.id).where(read_scope(principal, Deviation))))
     if model is Notification:
         # Admins see every e-mail of the municipality; coordinators their association's, to follow up failures.
         return or_(_in(Notification.municipality_id, principal.admin_of),
@@ -161,6 +165,9 @@ def can_create(principal: Principal, model: type, *, municipality_id: int, assoc
             association_id in principal.coordinator_of
             and principal.association_municipality.get(association_id) == municipality_id
         )
+    if model in (Completion, Photo) and association_id is not None:
+        # Anyone in the association logs work on its sites (and adds photos to it).
+        return principal.association_municipality.get(association_id) == municipality_id
     return False
 
 
