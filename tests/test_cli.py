@@ -7,7 +7,7 @@ from sqlalchemy import func, select
 from skotsel.extensions import db
 from skotsel.domain.schedule import Status
 from skotsel.models import AgreedTask, Agreement, Association, AuditEvent, Completion, Deviation, Membership, \
-    Municipality, Occurrence, Site, TaskType, User, Village
+    Municipality, Occurrence, Photo, Site, TaskType, User, Village
 from skotsel.services.schedule import states
 from skotsel.services.demo import DEMO_PASSWORD
 from tests.conftest import login
@@ -15,7 +15,7 @@ from tests.conftest import login
 DEMO_LOGINS = ("admin@almhult.example", "granskare@almhult.example", "samordnare@hallaryd.example",
                "medlem@hallaryd.example", "samordnare@virestad.example")
 TABLES = (Municipality, Village, Association, User, Membership, Site, TaskType, Agreement, AgreedTask, AuditEvent,
-          Occurrence, Completion, Deviation)
+          Occurrence, Completion, Deviation, Photo)
 DEMO_DAY = date(2026, 7, 15)
 
 
@@ -82,7 +82,19 @@ def test_the_demo_has_a_history_up_to_the_day_it_is_loaded_and_a_plan_after_it(d
     months = {(o.due_on.year, o.due_on.month) for o in occurrences}
     assert {(year, month) for year in (2025, 2026, 2027) for month in range(1, 13)} <= months
     deviations = db.session.scalars(select(Deviation)).all()
-    assert deviations and all(d.source == "missed_occurrence" and d.status == "open" for d in deviations)
+    assert all(d.source == "missed_occurrence" for d in deviations)
+    assert sorted({d.status for d in deviations}) == ["fixed", "open"]
+    fixed = next(d for d in deviations if d.status == "fixed")
+    assert fixed.fixed_note and fixed.fixed_by.email == "samordnare@hallaryd.example" and len(fixed.photos) == 1
+
+
+def test_the_demo_has_photos_of_recent_work_one_with_a_warning_and_work_logged_on_a_members_behalf(app, demo):
+    photos = db.session.scalars(select(Photo).where(Photo.completion_id.is_not(None))).all()
+    assert len(photos) == 6 and all(p.taken_at and p.lat for p in photos)
+    assert [p.warning for p in photos if p.warning] == ["Bilden är tagen cirka 2,2 km från skötselobjektet."]
+    on_behalf = db.session.scalars(select(Completion).where(Completion.recorded_by_id.is_not(None))).all()
+    assert [(c.user.email, c.recorded_by.email) for c in on_behalf] == [
+        ("medlem@hallaryd.example", "samordnare@hallaryd.example")]
 
 
 def test_demo_accounts_sign_in_with_the_demo_password(client, demo):

@@ -8,16 +8,18 @@ from __future__ import annotations
 import io
 import random
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, time, timedelta, timezone
 from decimal import Decimal
 
+from PIL import Image, ImageDraw
 from sqlalchemy import select
 
+from skotsel import config
 from skotsel.domain.recurrence import Quota, Recurrence, Season
 from skotsel.extensions import db
-from skotsel.models import AgreedTask, Agreement, Association, Completion, Membership, Municipality, Occurrence, \
-    Site, TaskType, User, Village
-from skotsel.services import audit, clock, schedule, transaction
+from skotsel.models import AgreedTask, Agreement, Association, Completion, Deviation, Membership, Municipality, \
+    Occurrence, Site, TaskType, User, Village
+from skotsel.services import audit, clock, photos, schedule, transaction
 from skotsel.services.agreements import add_agreed_task, attach_document, create_agreement
 from skotsel.services.associations import create_association
 from skotsel.services.catalogue import seed_catalogue
@@ -187,7 +189,7 @@ def _load(upload_folder: str, today: date) -> bool:
 
     added |= _users(mid)
     if new_tasks:
-        _history(new_tasks, today)
+        _history(new_tasks, today, upload_folder)
         added = True
     return added
 
@@ -253,7 +255,7 @@ EXCUSES = ("Badplatsen stängd på grund av algblomning.", "Inställt: åska och
            "Kommunens entreprenör gjorde det i samband med annat arbete.")
 
 
-def _history(tasks: list[AgreedTask], today: date) -> None:
+def _history(tasks: list[AgreedTask], today: date, upload_folder: str) -> None:
     """Past occurrences get what a real season leaves behind: most done on time, some late, a few missed or
     excused, one moved; then the status pass raises the deviations the missed safety checks call for."""
     by_association = {}
@@ -291,6 +293,70 @@ def _history(tasks: list[AgreedTask], today: date) -> None:
             hours=Decimal(chance.choice(("0.5", "1", "1.5", "2", "3"))) if chance.random() < 0.6 else None))
     db.session.flush()
     schedule.status_pass(today=today)
+    _photos_and_fixes(tasks, today, upload_folder)
+
+
+def _photo(chance: random.Random, taken: datetime, lat: float, lon: float) -> bytes:
+    """A JPEG as a phone would send it: a park under a summer sky, with the capture time and place in EXIF."""
+    image = Image.new("RGB", (960, 720), (135, 190, 235))
+    draw = ImageDraw.Draw(image)
+    draw.rectangle((0, 380, 960, 720), fill=(86, 150, 70))
+    for _ in range(6):
+        x, y, r = chance.randint(0, 960), chance.randint(330, 420), chance.randint(40, 110)
+        draw.ellipse((x - r, y - r, x + r, y + r), fill=(40 + chance.randint(0, 40), 110, 50))
+    draw.rectangle((430, 470, 500, 580), fill=(60, 60, 65))  # a litter bin
+    exif = Image.Exif()
+    exif.get_ifd(0x8769)[0x9003] = taken.strftime("%Y:%m:%d %H:%M:%S")
+    position = exif.get_ifd(0x8825)
+    position.update({1: "N", 2: _dms(lat), 3: "E", 4: _dms(lon)})
+    out = io.BytesIO()
+    image.save(out, "JPEG", quality=80, exif=exif)
+    return out.getvalue()
+
+
+def _dms(value: float) -> tuple[float, float, float]:
+    seconds = round(value * 3600, 2)
+    return float(seconds // 3600), float(seconds % 3600 // 60), round(seconds % 60, 2)
+
+
+def _photos_and_fixes(tasks: list[AgreedTask], today: date, upload_folder: str) -> None:
+    """A few recent completions of the demo accounts' associations get photos (one taken far from its site, so the
+    warning shows); one is logged by the coordinator on a member's behalf; one deviation is marked fixed."""
+    hallaryd, virestad = (_get(Association, name=name) for name in ("Hallaryds sockenråd", "Virestads hembygdsförening"))
+    coordinator, member = _get(User, email="samordnare@hallaryd.example"), _get(User, email="medlem@hallaryd.example")
+    site_ids = [site.id for site in db.session.scalars(
+        select(Site).where(Site.association_id.in_([hallaryd.id, virestad.id])))]
+    recent = db.session.scalars(
+        select(Completion).where(Completion.site_id.in_(site_ids), Completion.task_type_id.is_not(None))
+        .order_by(Completion.completed_on.desc(), Completion.id)).all()
+    chosen, seen = [], set()
+    for completion in recent:
+        if (completion.site_id, completion.task_type_id) not in seen:
+            seen.add((completion.site_id, completion.task_type_id))
+            chosen.append(completion)
+    for index, completion in enumerate(chosen[:6]):
+        chance = random.Random(f"photo/{completion.site.name}/{completion.completed_on}")
+        far = 0.02 if index == 3 else 0.0  # about 2 km off: shown with a warning, never refused
+        taken = datetime.combine(completion.completed_on, time(10 + index, 15))
+        data = _photo(chance, taken, completion.site.lat + far, completion.site.lon)
+        photos.store_photo(file=io.BytesIO(data), filename=f"IMG_20{index:02d}.jpg", upload_folder=upload_folder,
+                           max_bytes=config.MAX_PHOTO_BYTES, max_pixels=config.MAX_PHOTO_PIXELS,
+                           uploaded_by_id=completion.user_id, completion=completion)
+    hallaryd_done = [c for c in chosen if c.site.association_id == hallaryd.id and c.user_id == coordinator.id]
+    if hallaryd_done:
+        hallaryd_done[0].user_id, hallaryd_done[0].recorded_by_id = member.id, coordinator.id
+    deviation = db.session.scalar(
+        select(Deviation).join(Agreement).where(Agreement.association_id == hallaryd.id).order_by(Deviation.id))
+    if deviation is not None:
+        deviation.status, deviation.fixed_by_id = "fixed", coordinator.id
+        deviation.fixed_note = "Kontrollerat hela lekplatsen, bytt trasig kedja på gungan och krattat sanden."
+        deviation.fixed_at = datetime.combine(today - timedelta(days=2), time(16, 30), tzinfo=timezone.utc)
+        site = deviation.site
+        photos.store_photo(file=io.BytesIO(_photo(random.Random("fixed"), datetime.combine(
+                               today - timedelta(days=2), time(17, 0)), site.lat, site.lon)),
+                           filename="gungan.jpg", upload_folder=upload_folder, max_bytes=config.MAX_PHOTO_BYTES,
+                           max_pixels=config.MAX_PHOTO_PIXELS, uploaded_by_id=coordinator.id, deviation=deviation,
+                           logged_on=today - timedelta(days=2))
 
 
 def _users(mid: int) -> bool:

@@ -16,7 +16,7 @@ from flask_babel import format_date, get_locale, gettext as _, lazy_gettext as _
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from sqlalchemy import func, select
-from sqlalchemy.orm import contains_eager, joinedload
+from sqlalchemy.orm import contains_eager, joinedload, selectinload
 from wtforms import DateField, TextAreaField
 from wtforms.validators import Optional
 
@@ -328,7 +328,8 @@ def _occurrence_page(occurrence: Occurrence, *, excuse_form: ExcuseForm | None =
     task = occurrence.agreed_task
     completions = db.session.scalars(
         visible(principal, Completion).where(Completion.occurrence_id == occurrence.id)
-        .options(joinedload(Completion.user)).order_by(Completion.completed_on, Completion.id)
+        .options(joinedload(Completion.user), joinedload(Completion.recorded_by), selectinload(Completion.photos))
+        .order_by(Completion.completed_on, Completion.id)
     ).all()
     can_edit = can_write(principal, occurrence)
     if can_edit:

@@ -9,6 +9,8 @@ SITE_KIND_LABELS = {"green_space": _l("Grönyta"), "beach": _l("Badplats"), "pla
 ROLE_LABELS = {"admin": _l("Administratör"), "reviewer": _l("Granskare"), "coordinator": _l("Samordnare"),
                "member": _l("Medlem")}
 AGREEMENT_STATUS_LABELS = {"draft": _l("Utkast"), "active": _l("Gällande"), "ended": _l("Avslutat")}
+DEVIATION_STATUS_LABELS = {"open": _l("Öppen"), "fixed": _l("Åtgärdad"), "verified": _l("Verifierad"),
+                           "reopened": _l("Återöppnad")}
 
 
 COMPENSATION_MODEL_LABELS = {
@@ -42,4 +44,7 @@ def compensation_text(agreement) -> str:
 
 def template_globals() -> dict:
     return {"site_kind_labels": SITE_KIND_LABELS, "role_labels": ROLE_LABELS, "status_labels": AGREEMENT_STATUS_LABELS,
-            "compensation_text": compensation_text, "number": number}
+            "deviation_status_labels": DEVIATION_STATUS_LABELS, "compensation_text": compensation_text,
+            "number": number,
+            # The log shows any object's stored status code in words; the codes of the kinds never clash.
+            "logged_status_labels": {**AGREEMENT_STATUS_LABELS, **DEVIATION_STATUS_LABELS}}
