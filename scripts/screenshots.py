@@ -94,9 +94,14 @@ def main() -> None:
                 shoot(mobile, "/association/", "association-phone")
                 members = first_link(mobile, "/association/", "a[href$='/members']")
                 shoot(mobile, members, "members-phone")
-                mobile_schedule = first_link(mobile, first_link(mobile, "/association/", "a[href*='/agreements/']"),
-                                             "a[href*='/schedule/agreements/']")
+                mobile_agreement = first_link(mobile, "/association/", "a[href*='/agreements/']")
+                mobile_schedule = first_link(mobile, mobile_agreement, "a[href*='/schedule/agreements/']")
                 shoot(mobile, mobile_schedule, "schedule-phone", full_page=False)  # a year is long: the first screen
+                shoot(mobile, "/workspace/", "workspace-phone", full_page=False)
+                log_form = first_link(mobile, "/workspace/", "a[href*='/log']")
+                shoot(mobile, log_form, "log-form-phone")
+                dagbok = first_link(mobile, mobile_agreement, "a[href*='/dagbok/']")
+                shoot(page, dagbok, "dagbok-desktop", full_page=False)
                 browser.close()
         finally:
             server.terminate()
