@@ -4,11 +4,13 @@ from __future__ import annotations
 import re
 from urllib.parse import urlsplit
 
+from decimal import Decimal, InvalidOperation
+
 from flask_babel import get_locale
 from flask_wtf import FlaskForm
-from wtforms import HiddenField, SelectMultipleField
+from wtforms import DecimalField, HiddenField, SelectMultipleField
 from wtforms.fields.choices import SelectChoice
-from wtforms.widgets import CheckboxInput, ListWidget
+from wtforms.widgets import CheckboxInput, ListWidget, TextInput
 
 from skotsel.domain.errors import ValidationError
 
@@ -61,3 +63,38 @@ def show_error(form: FlaskForm, error: ValidationError) -> str | None:
         field.errors = [*field.errors, message] if isinstance(field.errors, list) else [message]
         return None
     return message
+
+
+class SwedishDecimalField(DecimalField):
+    """A number typed the Swedish way too — "1,5", "10 000", "2000 kr" — and shown back with a decimal comma in
+    Swedish. A text input with inputmode=decimal, since a number input refuses the comma in some browsers and then
+    sends nothing."""
+
+    widget = TextInput()
+
+    def __init__(self, *args, invalid_message: str, unit: str = "", **kwargs):
+        kwargs.setdefault("render_kw", {"inputmode": "decimal", "autocomplete": "off"})
+        super().__init__(*args, **kwargs)
+        self.invalid_message, self.unit = invalid_message, unit
+
+    def process_formdata(self, valuelist):
+        if not valuelist:
+            return
+        text = valuelist[0].replace("\u00a0", "").replace(" ", "")
+        text = text.removesuffix(self.unit).replace(",", ".") if self.unit else text.replace(",", ".")
+        if not text:
+            self.data = None
+            return
+        try:
+            self.data = Decimal(text)
+        except InvalidOperation as error:
+            self.data = None
+            raise ValueError(str(self.invalid_message)) from error
+
+    def _value(self):
+        if self.raw_data:
+            return self.raw_data[0]
+        if self.data is None:
+            return ""
+        text = f"{self.data.normalize():f}"
+        return text.replace(".", ",") if str(get_locale()) != "en" else text

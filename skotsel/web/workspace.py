@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import secrets
 from datetime import datetime, timezone
-from decimal import Decimal, InvalidOperation
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import get_locale, gettext as _, lazy_gettext as _l
@@ -18,8 +17,7 @@ from flask_login import current_user
 from flask_wtf import FlaskForm
 from flask_wtf.file import MultipleFileField
 from werkzeug.exceptions import RequestEntityTooLarge
-from wtforms import DecimalField, HiddenField, IntegerField, RadioField, SelectField, TextAreaField
-from wtforms.widgets import TextInput
+from wtforms import HiddenField, IntegerField, RadioField, SelectField, TextAreaField
 from wtforms.validators import Optional
 
 from skotsel.domain.errors import ValidationError
@@ -47,7 +45,9 @@ from skotsel.services.completions import (
 from skotsel.services.documents import size_text
 from skotsel.services.schedule import OccurrenceState, state_of
 from skotsel.web import current_principal
-from skotsel.web.forms import DeleteForm, MultiCheckboxField, choices, error_message, optional_int, show_error
+from skotsel.web.forms import (
+    DeleteForm, MultiCheckboxField, SwedishDecimalField, choices, error_message, optional_int, show_error,
+)
 from skotsel.web.schedule import DayField, day_label, status_class, status_word
 
 bp = Blueprint("workspace", __name__, url_prefix="/workspace")
@@ -57,36 +57,9 @@ STAFF_ENDPOINTS = frozenset({"workspace.edit_completion", "workspace.withdraw_co
 PHOTO_TYPES = "image/jpeg,image/png,image/webp"
 
 
-class HoursField(DecimalField):
-    """Hours typed with a decimal comma or point: "1,5", "2.25" (a text input: a number input refuses the comma in
-    some browsers and sends nothing)."""
-
-    widget = TextInput()
-
-    def __init__(self, *args, **kwargs):
-        kwargs.setdefault("render_kw", {"inputmode": "decimal", "autocomplete": "off"})
-        super().__init__(*args, **kwargs)
-
-    def process_formdata(self, valuelist):
-        if not valuelist:
-            return
-        text = valuelist[0].replace("\u00a0", "").replace(" ", "").replace(",", ".")
-        if not text:
-            self.data = None
-            return
-        try:
-            self.data = Decimal(text)
-        except InvalidOperation as error:
-            self.data = None
-            raise ValueError(_("Ange antal timmar som ett tal, t.ex. 1,5.")) from error
-
-    def _value(self):
-        if self.raw_data:
-            return self.raw_data[0]
-        if self.data is None:
-            return ""
-        text = f"{self.data.normalize():f}"
-        return text.replace(".", ",") if str(get_locale()) != "en" else text
+def HoursField(label) -> SwedishDecimalField:  # noqa: N802 - reads like the field class it makes
+    return SwedishDecimalField(label, validators=[Optional()],
+                               invalid_message=_l("Ange antal timmar som ett tal, t.ex. 1,5."))
 
 
 class PeopleField(IntegerField):
@@ -114,7 +87,7 @@ class LogForm(FlaskForm):
     completed_on = DayField(_l("Datum"), validators=[Optional()])
     performed_by_id = SelectField(_l("Utfört av"), coerce=optional_int, validate_choice=False)
     notes = TextAreaField(_l("Anteckningar"))
-    hours = HoursField(_l("Timmar"), validators=[Optional()])
+    hours = HoursField(_l("Timmar"))
     people = PeopleField(_l("Antal personer"), validators=[Optional()])
     photos = MultipleFileField(_l("Bilder"), render_kw={"accept": PHOTO_TYPES})
 
@@ -132,7 +105,7 @@ class ManyForm(FlaskForm):
     completed_on = DayField(_l("Datum för alla"), validators=[Optional()])
     performed_by_id = SelectField(_l("Utfört av"), coerce=optional_int, validate_choice=False)
     notes = TextAreaField(_l("Anteckningar"))
-    hours = HoursField(_l("Timmar per tillfälle"), validators=[Optional()])
+    hours = HoursField(_l("Timmar per tillfälle"))
     people = PeopleField(_l("Antal personer"), validators=[Optional()])
 
 
@@ -140,7 +113,7 @@ class EditForm(FlaskForm):
     completed_on = DayField(_l("Datum"), validators=[Optional()])
     performed_by_id = SelectField(_l("Utfört av"), coerce=optional_int, validate_choice=False)
     notes = TextAreaField(_l("Anteckningar"))
-    hours = HoursField(_l("Timmar"), validators=[Optional()])
+    hours = HoursField(_l("Timmar"))
     people = PeopleField(_l("Antal personer"), validators=[Optional()])
     photos = MultipleFileField(_l("Lägg till bilder"), render_kw={"accept": PHOTO_TYPES})
 

@@ -1,8 +1,6 @@
 """Admin pages for skötselavtal and their agreed tasks (avtalade skötselmoment)."""
 from __future__ import annotations
 
-from decimal import Decimal, InvalidOperation
-
 from flask import abort, current_app, flash, redirect, render_template, request, send_file, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -10,7 +8,7 @@ from flask_babel import lazy_pgettext
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
 from sqlalchemy.orm import selectinload
-from wtforms import BooleanField, DateField, DecimalField, IntegerField, RadioField, SelectField, StringField, TextAreaField
+from wtforms import BooleanField, DateField, IntegerField, RadioField, SelectField, StringField, TextAreaField
 from wtforms.validators import Length, Optional
 from werkzeug.exceptions import RequestEntityTooLarge
 
@@ -43,7 +41,7 @@ from skotsel.web.admin.task_types import (
     locale,
     rule_data,
 )
-from skotsel.web.forms import DeleteForm, choices, error_message, optional_int, show_error
+from skotsel.web.forms import DeleteForm, SwedishDecimalField, choices, error_message, optional_int, show_error
 from skotsel.web.vocabulary import AGREEMENT_STATUS_LABELS, COMPENSATION_MODEL_LABELS, compensation_text
 
 STATUS_CHOICES = list(AGREEMENT_STATUS_LABELS.items())
@@ -53,29 +51,10 @@ DEFAULT_LEAD_DAYS = 2
 FORM_OVERHEAD_BYTES = 64 * 1024
 
 
-class KronorField(DecimalField):
+def KronorField(label) -> SwedishDecimalField:  # noqa: N802 - reads like the field class it makes
     """An amount in kronor typed the Swedish way too: "10 000", "0,28", "2000 kr"."""
-
-    def process_formdata(self, valuelist):
-        if not valuelist:
-            return
-        text = valuelist[0].replace("\u00a0", "").replace(" ", "").removesuffix("kr").replace(",", ".")
-        if not text:
-            self.data = None
-            return
-        try:
-            self.data = Decimal(text)
-        except InvalidOperation as error:
-            self.data = None
-            raise ValueError(_("Ange beloppet i kronor, t.ex. 10000 eller 0,28.")) from error
-
-    def _value(self):
-        if self.raw_data:
-            return self.raw_data[0]
-        if self.data is None:
-            return ""
-        text = f"{self.data:.2f}".removesuffix(".00")
-        return text.replace(".", ",") if locale() != "en" else text
+    return SwedishDecimalField(label, validators=[Optional()], unit="kr",
+                               invalid_message=_l("Ange beloppet i kronor, t.ex. 10000 eller 0,28."))
 
 
 class AgreementForm(FlaskForm):
@@ -86,8 +65,8 @@ class AgreementForm(FlaskForm):
     status = SelectField(_l("Status"), choices=choices(STATUS_CHOICES), default="draft", validate_choice=False)
     compensation_model = SelectField(_l("Ersättningsmodell"), choices=choices(COMPENSATION_CHOICES),
                                      default="fixed_per_year", validate_choice=False)
-    compensation_amount = KronorField(_l("Belopp i kronor"), validators=[Optional()])
-    compensation_cap = KronorField(_l("Tak i kronor per år"), validators=[Optional()])
+    compensation_amount = KronorField(_l("Belopp i kronor"))
+    compensation_cap = KronorField(_l("Tak i kronor per år"))
     signed_on = DateField(_l("Undertecknat"), validators=[Optional()])
     notes = TextAreaField(_l("Anteckningar"))
 
