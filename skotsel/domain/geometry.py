@@ -202,3 +202,71 @@ def _text(value: Any) -> str:
 
 def _invalid(message_sv: str, message_en: str) -> ValidationError:
     return ValidationError(message_sv, message_en, field="geometry")
+
+
+# --- distances ----------------------------------------------------------------------------------------------
+
+EARTH_RADIUS_M = 6_371_008.8
+
+
+def distance_to_geometry_m(lat: float, lon: float, geometry: object, *, fallback: tuple[float, float]) -> float:
+    """Metres from (lat, lon) to a site's GeoJSON: to its point, or 0 inside its polygon and else to the nearest
+    edge; to `fallback` (lat, lon) when the geometry cannot be read."""
+    geometry = geometry if isinstance(geometry, dict) else {}
+    if geometry.get("type") == "Polygon":
+        try:
+            rings = [[(float(x), float(y)) for x, y, *_ in ring] for ring in geometry["coordinates"]]
+        except (KeyError, TypeError, ValueError):
+            rings = []
+        if rings and all(len(ring) >= 4 for ring in rings):
+            return _distance_to_polygon_m(lat, lon, rings)
+    if geometry.get("type") == "Point":
+        try:
+            site_lon, site_lat = (float(value) for value in geometry["coordinates"][:2])
+            return haversine_m(lat, lon, site_lat, site_lon)
+        except (KeyError, TypeError, ValueError):
+            pass
+    return haversine_m(lat, lon, *fallback)
+
+
+def haversine_m(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
+    """Great-circle distance in metres."""
+    phi1, phi2 = math.radians(lat1), math.radians(lat2)
+    d_phi, d_lambda = phi2 - phi1, math.radians(lon2 - lon1)
+    a = math.sin(d_phi / 2) ** 2 + math.cos(phi1) * math.cos(phi2) * math.sin(d_lambda / 2) ** 2
+    return 2 * EARTH_RADIUS_M * math.asin(min(1.0, math.sqrt(a)))
+
+
+def _distance_to_polygon_m(lat: float, lon: float, rings: list[list[tuple[float, float]]]) -> float:
+    # Inside the outer ring and in no hole is on the site. Edges are measured on a flat map centred on the photo,
+    # which is exact enough at the scale of a village (and "cirka" anyway further away).
+    inside = _in_ring(lon, lat, rings[0]) and not any(_in_ring(lon, lat, hole) for hole in rings[1:])
+    if inside:
+        return 0.0
+    scale_x = math.radians(1) * EARTH_RADIUS_M * math.cos(math.radians(lat))
+    scale_y = math.radians(1) * EARTH_RADIUS_M
+
+    def flat(position: tuple[float, float]) -> tuple[float, float]:
+        return (position[0] - lon) * scale_x, (position[1] - lat) * scale_y
+
+    return min(_distance_to_segment(flat(a), flat(b)) for ring in rings for a, b in zip(ring, ring[1:]))
+
+
+def _in_ring(x: float, y: float, ring: list[tuple[float, float]]) -> bool:
+    inside = False
+    for (x1, y1), (x2, y2) in zip(ring, ring[1:]):
+        if (y1 > y) != (y2 > y) and x < x1 + (y - y1) * (x2 - x1) / (y2 - y1):
+            inside = not inside
+    return inside
+
+
+def _distance_to_segment(a: tuple[float, float], b: tuple[float, float]) -> float:
+    """Distance from the origin to the segment a–b in the plane."""
+    (ax, ay), (bx, by) = a, b
+    dx, dy = bx - ax, by - ay
+    length_squared = dx * dx + dy * dy
+    t = 0.0 if length_squared == 0 else max(0.0, min(1.0, -(ax * dx + ay * dy) / length_squared))
+    return math.hypot(ax + t * dx, ay + t * dy)
+
+
+# Names and files

@@ -3,7 +3,7 @@ import json
 import pytest
 
 from skotsel.domain.errors import ValidationError
-from skotsel.domain.geometry import MAX_POSITIONS, centroid, parse_geometry, point
+from skotsel.domain.geometry import MAX_POSITIONS, centroid, distance_to_geometry_m, parse_geometry, point
 
 # Möckelns badplats, Älmhult (DOMAIN.md).
 MOCKELN = [14.15356, 56.58061]
@@ -153,3 +153,20 @@ L_SHAPE = [[14.0, 56.0], [14.02, 56.0], [14.02, 56.01], [14.01, 56.01], [14.01, 
 ], ids=["point", "square", "square-with-hole-uses-outer-ring", "l-shape", "l-shape-clockwise"])
 def test_centroid_is_the_point_or_the_area_weighted_centre_of_the_outer_ring(geometry, lat_lon):
     assert centroid(parse_geometry(geometry)) == lat_lon
+
+
+@pytest.mark.parametrize(("lat", "lon", "metres"), [
+    (56.5806, 14.1536, 0),  # inside the square
+    (56.5806, 14.1600, 306),  # 0.005° of longitude east of it: 306 m at this latitude
+])
+def test_distance_to_a_polygon_is_zero_inside_and_to_the_nearest_edge_outside(lat, lon, metres):
+    square = {"type": "Polygon", "coordinates": [[[14.15, 56.58], [14.155, 56.58], [14.155, 56.582],
+                                                  [14.15, 56.582], [14.15, 56.58]]]}
+    assert distance_to_geometry_m(lat, lon, square, fallback=(0, 0)) == pytest.approx(metres, abs=5)
+
+
+def test_distance_to_a_point_is_the_great_circle_distance():
+    mockeln = {"type": "Point", "coordinates": [14.15356, 56.58061]}
+    # One hundredth of a degree of latitude is about 1.1 km anywhere.
+    assert distance_to_geometry_m(56.59061, 14.15356, mockeln, fallback=(0, 0)) == pytest.approx(1112, abs=2)
+    assert distance_to_geometry_m(56.59061, 14.15356, None, fallback=(56.58061, 14.15356)) == pytest.approx(1112, abs=2)
