@@ -2,6 +2,7 @@
 from skotsel.models.audit import AuditEvent
 from skotsel.models.agreements import AgreedTask, Agreement
 from skotsel.models.catalogue import TaskType
+from skotsel.models.review import Inspection, InspectionResult, Settlement
 from skotsel.models.schedule import Completion, Deviation, Notification, Occurrence, Photo
 from skotsel.models.organisations import Association, Municipality, Village
 from skotsel.models.sites import Site
@@ -14,12 +15,15 @@ __all__ = [
     "Completion",
     "Deviation",
     "AuditEvent",
+    "Inspection",
+    "InspectionResult",
     "Invitation",
     "Membership",
     "Municipality",
     "Notification",
     "Occurrence",
     "Photo",
+    "Settlement",
     "Site",
     "TaskType",
     "User",

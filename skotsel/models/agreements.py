@@ -4,7 +4,7 @@ from __future__ import annotations
 from datetime import date
 from decimal import Decimal
 
-from sqlalchemy import Boolean, CheckConstraint, Date, false, ForeignKey, Integer, Numeric, String, Text
+from sqlalchemy import BigInteger, Boolean, CheckConstraint, Date, false, ForeignKey, Integer, Numeric, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from skotsel.extensions import db
@@ -38,6 +38,10 @@ class Agreement(TenantMixin, TimestampMixin, db.Model):
     #: instance/uploads/agreements/ (never derived from what the uploader typed).
     document_name: Mapped[str | None] = mapped_column(String(200))
     document_key: Mapped[str | None] = mapped_column(String(64), unique=True)
+    #: Deductions in the season settlement, in öre: per missed occurrence, and per deviation still open when the
+    #: season is settled (0: no deduction).
+    deduction_per_missed_ore: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
+    deduction_per_open_deviation_ore: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
 
     association: Mapped[Association] = relationship()
     tasks: Mapped[list[AgreedTask]] = relationship(
@@ -54,6 +58,8 @@ class Agreement(TenantMixin, TimestampMixin, db.Model):
         CheckConstraint("compensation_amount >= 0", name="amount_non_negative"),
         CheckConstraint("compensation_cap IS NULL OR compensation_cap >= 0", name="cap_non_negative"),
         CheckConstraint("(document_name IS NULL) = (document_key IS NULL)", name="document_name_and_key"),
+        CheckConstraint("deduction_per_missed_ore >= 0 AND deduction_per_open_deviation_ore >= 0",
+                        name="deductions_non_negative"),
         db.UniqueConstraint("municipality_id", "title"),
     )
 

@@ -118,16 +118,30 @@ class Deviation(TenantMixin, TimestampMixin, db.Model):
     fixed_note: Mapped[str] = mapped_column(Text, default="", server_default="")
     fixed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     fixed_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))
+    #: The municipality's check of the fix: verified (closed) or reopened, when and by whom.
+    verified_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    verified_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))
+    reopened_count: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    #: Raised by an inspection: the site's result it came from.
+    inspection_result_id: Mapped[int | None] = mapped_column(
+        ForeignKey("inspection_result.id", ondelete="SET NULL"), index=True)
+    #: A resident's report (felanmälan): its category, and the reporter's e-mail for updates (deleted 90 days after
+    #: the deviation closes) and a hash of their address, for rate limiting; never shown publicly.
+    category: Mapped[str | None] = mapped_column(String(30))
+    reporter_email: Mapped[str | None] = mapped_column(String(254))
+    reporter_ip_hash: Mapped[str | None] = mapped_column(String(64), index=True)
 
     agreement: Mapped[Agreement | None] = relationship()
-    fixed_by: Mapped[User | None] = relationship()
+    fixed_by: Mapped[User | None] = relationship(foreign_keys=[fixed_by_id])
     photos: Mapped[list[Photo]] = relationship(back_populates="deviation", order_by="Photo.id", passive_deletes=True)
+    verified_by: Mapped[User | None] = relationship(foreign_keys=[verified_by_id])
     site: Mapped[Site] = relationship()
     occurrence: Mapped[Occurrence | None] = relationship()
 
     __table_args__ = (
         CheckConstraint("source IN ('missed_occurrence', 'inspection', 'report')", name="source_known"),
         CheckConstraint("status IN ('open', 'fixed', 'verified', 'reopened')", name="status_known"),
+        CheckConstraint("reopened_count >= 0", name="reopened_count_non_negative"),
     )
 
     @property
@@ -141,6 +155,8 @@ class Photo(TenantMixin, TimestampMixin, db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     completion_id: Mapped[int | None] = mapped_column(ForeignKey("completion.id", ondelete="CASCADE"), index=True)
     deviation_id: Mapped[int | None] = mapped_column(ForeignKey("deviation.id", ondelete="CASCADE"), index=True)
+    inspection_result_id: Mapped[int | None] = mapped_column(
+        ForeignKey("inspection_result.id", ondelete="CASCADE"), index=True)
     #: File name under instance/uploads/photos/ (and its thumbnail); never derived from what was uploaded.
     storage_key: Mapped[str] = mapped_column(String(64), unique=True)
     content_type: Mapped[str] = mapped_column(String(20))
@@ -161,13 +177,15 @@ class Photo(TenantMixin, TimestampMixin, db.Model):
     deviation: Mapped[Deviation | None] = relationship(back_populates="photos")
 
     __table_args__ = (
-        CheckConstraint("(completion_id IS NULL) <> (deviation_id IS NULL)", name="belongs_to_one"),
+        CheckConstraint("(CASE WHEN completion_id IS NULL THEN 0 ELSE 1 END) + (CASE WHEN deviation_id IS NULL "
+                        "THEN 0 ELSE 1 END) + (CASE WHEN inspection_result_id IS NULL THEN 0 ELSE 1 END) = 1",
+                        name="belongs_to_one"),
         CheckConstraint("content_type IN ('image/jpeg', 'image/png', 'image/webp')", name="content_type_known"),
         CheckConstraint("width > 0 AND height > 0 AND size_bytes > 0", name="dimensions_positive"),
     )
 
 
-NOTIFICATION_KINDS = ("reminder", "coordinator_digest", "reviewer_digest")
+NOTIFICATION_KINDS = ("reminder", "coordinator_digest", "reviewer_digest", "deviation_due", "report_update")
 NOTIFICATION_STATUSES = ("sending", "sent", "retry", "failed")
 
 
@@ -194,7 +212,8 @@ class Notification(TenantMixin, TimestampMixin, db.Model):
     user: Mapped[User | None] = relationship()
 
     __table_args__ = (
-        CheckConstraint("kind IN ('reminder', 'coordinator_digest', 'reviewer_digest')", name="kind_known"),
+        CheckConstraint("kind IN ('reminder', 'coordinator_digest', 'reviewer_digest', 'deviation_due', "
+                        "'report_update')", name="kind_known"),
         CheckConstraint("status IN ('sending', 'sent', 'retry', 'failed')", name="status_known"),
         CheckConstraint("attempts >= 0", name="attempts_non_negative"),
         Index("ix_notification_municipality_created", "municipality_id", "created_at"),

@@ -20,12 +20,15 @@ from skotsel.models import (
     AuditEvent,
     Completion,
     Deviation,
+    Inspection,
+    InspectionResult,
     Invitation,
     Membership,
     Municipality,
     Notification,
     Occurrence,
     Photo,
+    Settlement,
     Site,
     TaskType,
     User,
@@ -33,6 +36,8 @@ from skotsel.models import (
 )
 
 M = TypeVar("M")
+#: What reviewers (granskare) change as well as admins: the municipality's follow-up.
+FOLLOW_UP = (Inspection, InspectionResult, Settlement, Deviation)
 
 
 class NotFound(Exception):
@@ -130,6 +135,12 @@ def read_scope(principal: Principal, model: type) -> ColumnElement[bool]:
     if model is Photo:
         return or_(Photo.completion_id.in_(select(Completion.id).where(read_scope(principal, Completion))),
                    Photo.deviation_id.in_(select(Deviation.id).where(read_scope(principal, Deviation))))
+    if model in (Inspection, Settlement):
+        own_agreements = select(Agreement.id).where(_in(Agreement.association_id, associations))
+        return or_(_in(model.municipality_id, staff), model.agreement_id.in_(own_agreements))
+    if model is InspectionResult:
+        inspections = select(Inspection.id).where(read_scope(principal, Inspection))
+        return InspectionResult.inspection_id.in_(inspections)
     if model is Notification:
         # Admins see every e-mail of the municipality; coordinators their association's, to follow up failures.
         return or_(_in(Notification.municipality_id, principal.admin_of),
@@ -151,6 +162,8 @@ def can_write(principal: Principal, obj) -> bool:
     municipality_id = obj.id if isinstance(obj, Municipality) else getattr(obj, "municipality_id", None)
     if municipality_id in principal.admin_of:
         return True
+    if isinstance(obj, FOLLOW_UP) and municipality_id in principal.staff_of:
+        return True  # following up is the reviewers' work: inspections, deviations, settlements
     if isinstance(obj, (Membership, Invitation)) and obj.association_id is not None:
         return obj.association_id in principal.coordinator_of
     return False
@@ -159,6 +172,8 @@ def can_write(principal: Principal, obj) -> bool:
 def can_create(principal: Principal, model: type, *, municipality_id: int, association_id: int | None = None) -> bool:
     """Whether the principal may add a new `model` row to this municipality (or association)."""
     if municipality_id in principal.admin_of:
+        return True
+    if model in FOLLOW_UP and municipality_id in principal.staff_of:
         return True
     if model in (Membership, Invitation) and association_id is not None:
         return (

@@ -25,7 +25,7 @@ EXPECTED = {
     "member_a":      " r   r   r   r   -   -   r   -   -   r   -   -   r   -   -   r   -   r   -   r   r   -   r   r   - ",
     "coordinator_a": " r   r   r   r   -   -   r   -   -   r   -   -   r   -   -   w   -   r   -   w   r   -   r   r   r ",
     "coordinator_b": " r   r   r   -   r   -   -   r   -   -   r   -   -   r   -   -   w   -   -   -   -   -   -   -   - ",
-    "reviewer":      " r   r   r   r   r   -   r   r   -   r   r   -   r   r   -   r   r   r   -   r   r   -   r   r   - ",
+    "reviewer":      " r   r   r   r   r   -   r   r   -   r   r   -   r   r   -   r   r   r   -   r   r   -   r   w   - ",
     "admin":         " w   w   w   w   w   -   w   w   -   w   w   -   w   w   -   w   w   r   r   w   w   -   w   w   w ",
     "other_admin":   " -   -   -   -   -   w   -   -   w   -   -   w   -   -   w   -   -   -   -   -   -   w   -   -   - ",
 }
