@@ -4,7 +4,9 @@ from __future__ import annotations
 from datetime import date, datetime
 from decimal import Decimal
 
-from sqlalchemy import CheckConstraint, Date, Float, ForeignKey, Index, Integer, Numeric, String, Text, UniqueConstraint
+from sqlalchemy import (
+    CheckConstraint, Date, Float, ForeignKey, Index, Integer, Numeric, String, Text, UniqueConstraint, event, select,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from skotsel.extensions import db
@@ -68,6 +70,9 @@ class Completion(TenantMixin, TimestampMixin, db.Model):
     #: RESTRICT: an occurrence that has a completion can never be deleted, not even by regenerating the plan.
     occurrence_id: Mapped[int | None] = mapped_column(ForeignKey("occurrence.id", ondelete="RESTRICT"), index=True)
     site_id: Mapped[int] = mapped_column(ForeignKey("site.id", ondelete="RESTRICT"), index=True)
+    #: The association that logged it (the agreement's, or the site keeper's for work outside the plan). The work
+    #: stays theirs when the site later passes to another association; None for the municipality's own work.
+    association_id: Mapped[int | None] = mapped_column(ForeignKey("association.id", ondelete="SET NULL"), index=True)
     task_type_id: Mapped[int | None] = mapped_column(ForeignKey("task_type.id", ondelete="RESTRICT"))
     completed_on: Mapped[date] = mapped_column(Date)
     user_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))
@@ -98,6 +103,22 @@ class Completion(TenantMixin, TimestampMixin, db.Model):
 
     def __repr__(self) -> str:
         return f"<Completion {self.id} on {self.completed_on}>"
+
+
+@event.listens_for(Completion, "before_insert")
+def _logged_by_association(mapper, connection, completion: Completion) -> None:
+    """Work belongs to the association that did it: the agreement's for a planned occurrence, else the site's keeper
+    at the time. Filled in here so that every way of logging work agrees."""
+    if completion.association_id is not None:
+        return
+    if completion.occurrence_id is not None:
+        completion.association_id = connection.scalar(
+            select(Agreement.association_id).join(AgreedTask, AgreedTask.agreement_id == Agreement.id)
+            .join(Occurrence, Occurrence.agreed_task_id == AgreedTask.id)
+            .where(Occurrence.id == completion.occurrence_id))
+    if completion.association_id is None:
+        completion.association_id = connection.scalar(
+            select(Site.association_id).where(Site.id == completion.site_id))
 
 
 class Deviation(TenantMixin, TimestampMixin, db.Model):

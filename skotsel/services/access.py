@@ -127,8 +127,8 @@ def read_scope(principal: Principal, model: type) -> ColumnElement[bool]:
         own_tasks = select(AgreedTask.id).join(Agreement).where(_in(Agreement.association_id, associations))
         return or_(_in(Occurrence.municipality_id, staff), Occurrence.agreed_task_id.in_(own_tasks))
     if model is Completion:
-        own_sites = select(Site.id).where(_in(Site.association_id, associations))
-        return or_(_in(Completion.municipality_id, staff), Completion.site_id.in_(own_sites))
+        # The association that logged the work keeps it, even when the site later passes to another.
+        return or_(_in(Completion.municipality_id, staff), _in(Completion.association_id, associations))
     if model is Deviation:
         own_agreements = select(Agreement.id).where(_in(Agreement.association_id, associations))
         return or_(_in(Deviation.municipality_id, staff), Deviation.agreement_id.in_(own_agreements))

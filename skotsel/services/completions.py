@@ -100,6 +100,14 @@ def _check_task(task: AgreedTask) -> None:
                               "The agreement is not in force yet, so no work can be logged on it.")
 
 
+def _check_not_excused(occurrence: Occurrence) -> None:
+    if occurrence.excused_reason is not None:
+        raise ValidationError("Tillfället är struket av kommunen och ska inte rapporteras. Rapportera arbetet som "
+                              "arbete utanför schemat om det ändå gjordes.",
+                              "The municipality excused this occurrence. Log the work as work outside the plan if it "
+                              "was done anyway.")
+
+
 def _check_date(completed_on: date | None, *, today: date, starts_on: date | None, ends_on: date | None = None,
                 window_starts_on: date | None = None, field_name: str = "completed_on") -> date:
     if completed_on is None:
@@ -154,7 +162,8 @@ def _performer(principal: Principal, *, municipality_id: int, association_id: in
     actor_id = principal.user_id
     if performed_by_id is None or performed_by_id == actor_id:
         return actor_id, None
-    if association_id not in principal.coordinator_of and municipality_id not in principal.admin_of:
+    if association_id is None or (association_id not in principal.coordinator_of
+                                  and municipality_id not in principal.admin_of):
         raise ValidationError("Bara föreningens samordnare kan rapportera åt en annan medlem.",
                               "Only the association's coordinator can log work on behalf of another member.",
                               field="performed_by_id")
@@ -168,8 +177,10 @@ def _performer(principal: Principal, *, municipality_id: int, association_id: in
     return performed_by_id, actor_id
 
 
-def members_of(association_id: int) -> list[User]:
-    """The association's active people, by name: who a coordinator may log work for."""
+def members_of(association_id: int | None) -> list[User]:
+    """The association's active people, by name: who a coordinator may log work for (none without one)."""
+    if association_id is None:
+        return []
     return list(db.session.scalars(
         select(User).join(Membership, Membership.user_id == User.id)
         .where(Membership.association_id == association_id, User.is_active.is_(True))
@@ -272,6 +283,7 @@ def record_completion(*, principal: Principal, occurrence: Occurrence, today: da
     if earlier is not None:
         return Logged(existing=[earlier])
     _check_task(task)
+    _check_not_excused(occurrence)
     completed_on = _check_date(completed_on, today=today,
                                starts_on=agreement.starts_on, ends_on=agreement.ends_on,
                                window_starts_on=occurrence.window_starts_on)
@@ -279,7 +291,8 @@ def record_completion(*, principal: Principal, occurrence: Occurrence, today: da
     user_id, recorded_by_id = _performer(principal, municipality_id=occurrence.municipality_id,
                                          association_id=agreement.association_id, performed_by_id=performed_by_id)
     completion = Completion(municipality_id=occurrence.municipality_id, occurrence_id=occurrence.id,
-                            site_id=task.site_id, task_type_id=task.task_type_id, completed_on=completed_on,
+                            association_id=agreement.association_id, site_id=task.site_id,
+                            task_type_id=task.task_type_id, completed_on=completed_on,
                             user_id=user_id, recorded_by_id=recorded_by_id, submission_key=key, **values)
 
     def find_again() -> list[Completion]:
@@ -324,8 +337,8 @@ def record_ad_hoc(*, principal: Principal, site: Site, today: date, completed_on
     values = _details(notes=notes, hours=hours, people=people)
     user_id, recorded_by_id = _performer(principal, municipality_id=site.municipality_id,
                                          association_id=site.association_id, performed_by_id=performed_by_id)
-    completion = Completion(municipality_id=site.municipality_id, occurrence_id=None, site_id=site.id,
-                            task_type_id=task_type.id if task_type else None, completed_on=completed_on,
+    completion = Completion(municipality_id=site.municipality_id, occurrence_id=None,
+                            association_id=site.association_id, site_id=site.id, task_type_id=task_type.id if task_type else None, completed_on=completed_on,
                             user_id=user_id, recorded_by_id=recorded_by_id, submission_key=key, **values)
 
     def find_again() -> list[Completion]:
@@ -369,6 +382,8 @@ def record_many(*, principal: Principal, task: AgreedTask, occurrences: Sequence
     values = _details(notes=notes, hours=hours, people=people)
     user_id, recorded_by_id = _performer(principal, municipality_id=task.municipality_id,
                                          association_id=agreement.association_id, performed_by_id=performed_by_id)
+    for occurrence in todo:
+        _check_not_excused(occurrence)
     completions = []
     for occurrence in todo:
         day = completed_on if completed_on is not None else occurrence.due_on
@@ -386,7 +401,8 @@ def record_many(*, principal: Principal, task: AgreedTask, occurrences: Sequence
                                   f"The occurrence due {due}: {error.message_en}",
                                   field="completed_on" if completed_on is not None else "occurrence_ids") from error
         completions.append(Completion(
-            municipality_id=occurrence.municipality_id, occurrence_id=occurrence.id, site_id=task.site_id,
+            municipality_id=occurrence.municipality_id, occurrence_id=occurrence.id,
+            association_id=task.agreement.association_id, site_id=task.site_id,
             task_type_id=task.task_type_id, completed_on=day, user_id=user_id, recorded_by_id=recorded_by_id,
             submission_key=keys[occurrence.id], **values))
 
@@ -402,8 +418,9 @@ def record_many(*, principal: Principal, task: AgreedTask, occurrences: Sequence
 
 
 def _association_of(completion: Completion) -> int | None:
-    """The association a completion belongs to: the one that keeps its site (as the access rules say)."""
-    return completion.site.association_id
+    """The association a completion belongs to: the one that logged it (as the access rules say), even after the
+    site has passed to another association."""
+    return completion.association_id
 
 
 def change_refusal(principal: Principal, completion: Completion, *, now: datetime,

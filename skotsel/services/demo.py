@@ -287,7 +287,8 @@ def _history(tasks: list[AgreedTask], today: date, upload_folder: str) -> None:
             continue  # still to do
         user_id = admin.id if task.performed_by == "municipality" else by_association.get(task.agreement.association_id)
         db.session.add(Completion(
-            municipality_id=occurrence.municipality_id, occurrence_id=occurrence.id, site_id=task.site_id,
+            municipality_id=occurrence.municipality_id, occurrence_id=occurrence.id,
+            site_id=task.site_id,
             task_type_id=task.task_type_id, completed_on=done_on, user_id=user_id,
             notes=chance.choice(NOTES) if chance.random() < 0.25 else "",
             hours=Decimal(chance.choice(("0.5", "1", "1.5", "2", "3"))) if chance.random() < 0.6 else None))

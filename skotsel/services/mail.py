@@ -40,6 +40,10 @@ class PermanentFailure(DeliveryError):
     """Trying again will not help: a 5xx reply (such as 550 for an unknown mailbox) or an unusable address."""
 
 
+#: Names the municipality a message was sent for, so a shared outbox shows each municipality only its own.
+MUNICIPALITY_HEADER = "X-Skotsel-Municipality"
+
+
 @dataclass(frozen=True)
 class Mail:
     """One message to one person, before it becomes a MIME message."""
@@ -49,6 +53,8 @@ class Mail:
     subject: str
     text: str
     html: str | None = None
+    #: The municipality the message is sent for; the outbox shows it to that municipality's admins only.
+    municipality_id: int | None = None
 
 
 @dataclass(frozen=True)
@@ -63,6 +69,8 @@ class OutboxEntry:
     subject: str
     #: The addresses in the To header, lower-case.
     to_addresses: tuple[str, ...] = ()
+    #: The municipality it was sent for (None for a message without one).
+    municipality_id: int | None = None
 
 
 def header_text(value: str) -> str:
@@ -89,6 +97,8 @@ def build_message(config: Mapping, mail: Mail) -> EmailMessage:
     message["Subject"] = header_text(mail.subject)
     message["Date"] = formatdate(localtime=False, usegmt=True)
     message["Message-ID"] = make_msgid(domain="skotsel.invalid")
+    if mail.municipality_id is not None:
+        message[MUNICIPALITY_HEADER] = str(int(mail.municipality_id))
     # Quoted-printable keeps the body 7-bit, which every server takes, and still readable in an .eml file.
     message.set_content(mail.text, cte="quoted-printable")
     if mail.html is not None:
@@ -197,6 +207,7 @@ def _entry(name: str, headers: EmailMessage) -> OutboxEntry:
     return OutboxEntry(
         name=name, written_at=written_at, to=to, subject=str(headers.get("Subject", "")),
         to_addresses=tuple(address.lower() for _, address in getaddresses([to]) if address),
+        municipality_id=int(sent_for) if (sent_for := str(headers.get(MUNICIPALITY_HEADER, ""))).isdigit() else None,
     )
 
 
@@ -234,13 +245,14 @@ def read_outbox(folder: str | os.PathLike, name: str) -> EmailMessage:
     return _parse(_outbox_path(folder, name))
 
 
-def send_mail(config: Mapping, *, to: str, subject: str, body: str) -> None:
+def send_mail(config: Mapping, *, to: str, subject: str, body: str, municipality_id: int | None = None) -> None:
     """Send one plain-text message to an address (invitations); without MAIL_SERVER it goes to the outbox.
 
     Raises smtplib.SMTPException (an OSError), chained to the DeliveryError, when it cannot be handed over: the
     invitation code catches (OSError, SMTPException).
     """
     try:
-        deliver(config, build_message(config, Mail(to_name="", to_address=to, subject=subject, text=body)))
+        deliver(config, build_message(config, Mail(to_name="", to_address=to, subject=subject, text=body,
+                                                   municipality_id=municipality_id)))
     except DeliveryError as error:
         raise smtplib.SMTPException(str(error)) from error

@@ -112,7 +112,8 @@ def invite_member(
             "Om du inte väntade dig detta kan du strunta i meddelandet.\n"
         )
         try:
-            send_mail(config, to=email, subject=f"Inbjudan till {association.name} i skotsel", body=body)
+            send_mail(config, to=email, subject=f"Inbjudan till {association.name} i skotsel", body=body,
+                      municipality_id=association.municipality_id)
         except (OSError, smtplib.SMTPException) as exc:
             raise ValidationError(
                 "Inbjudan kunde inte skickas med e-post, så den är inte sparad. Försök igen senare.",

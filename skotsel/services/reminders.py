@@ -431,7 +431,7 @@ def _claimable(outgoing: list[Outgoing], *, now: datetime, config: Mapping) -> l
         with force_locale(_locale(item.user, config)):
             rendered = item.compose()
         mail = Mail(to_name=item.user.name, to_address=item.user.email, subject=rendered.subject,
-                    text=rendered.text, html=rendered.html)
+                    text=rendered.text, html=rendered.html, municipality_id=item.municipality_id)
         result.append(_Claimable(item, mail, header_text(rendered.subject)[:300], item.user.id, notification_id,
                                  status))
     return result

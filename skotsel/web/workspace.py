@@ -183,10 +183,12 @@ def _uploads(field) -> Uploads | None:
                    max_pixels=config["MAX_PHOTO_PIXELS"])
 
 
-def _performer_field(form, *, association_id: int, municipality_id: int, current: int | None) -> None:
-    """Coordinators (and municipality admins) choose who did the work; for everyone else the field is not there."""
+def _performer_field(form, *, association_id: int | None, municipality_id: int, current: int | None) -> None:
+    """Coordinators (and municipality admins) choose who did the work among the association's people; for everyone
+    else, and for work no association did, the field is not there."""
     principal = current_principal()
-    if association_id not in principal.coordinator_of and municipality_id not in principal.admin_of:
+    if association_id is None or (association_id not in principal.coordinator_of
+                                  and municipality_id not in principal.admin_of):
         del form.performed_by_id
         return
     pairs = [(person.id, person.name) for person in members_of(association_id)]
@@ -452,7 +454,7 @@ def edit_completion(completion_id: int):
     if refusal is not None:
         return _refused(refusal, back_url)
     form = EditForm(obj=completion)
-    _performer_field(form, association_id=completion.site.association_id,
+    _performer_field(form, association_id=completion.association_id,
                      municipality_id=completion.municipality_id, current=completion.user_id)
     message = None
     if form.validate_on_submit():

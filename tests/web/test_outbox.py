@@ -1,7 +1,10 @@
-"""The admin outbox: e-mail kept as .eml files when no SMTP server is configured, readable by the municipality's
-staff for the people of their own municipality only, never rendered as HTML."""
+"""The admin outbox: e-mail kept as .eml files when no SMTP server is configured, readable by a municipality's admins
+for the messages sent for their own municipality only, never rendered as HTML."""
 import pytest
+from sqlalchemy import select
 
+from skotsel.extensions import db
+from skotsel.models import Membership, User
 from skotsel.services.mail import Mail, build_message, deliver
 from tests.conftest import login
 
@@ -19,7 +22,10 @@ def outbox(app, tmp_path, monkeypatch):
 
 def _deliver(app, to_address, *, to_name="Mia Medlem", subject="Påminnelse: Klippning bruksgräsmatta – Park A",
              text="Hej Mia!\n<script>alert(1)</script>\n", html="<p>Hej <b>HTML-hemlis</b></p>") -> str:
-    mail = Mail(to_name=to_name, to_address=to_address, subject=subject, text=text, html=html)
+    """Write a message as the jobs do: for the municipality the person has a role in (none for a stranger)."""
+    membership = db.session.scalar(select(Membership).join(User).where(User.email == to_address).limit(1))
+    mail = Mail(to_name=to_name, to_address=to_address, subject=subject, text=text, html=html,
+                municipality_id=membership.municipality_id if membership else None)
     return deliver(app.config, build_message(app.config, mail))
 
 
@@ -91,11 +97,24 @@ def test_an_invitation_to_someone_without_an_account_is_readable_with_its_link(a
     assert "http://127.0.0.1:5000/invitation/" in _page(client, f"/admin/outbox/{name}")
 
 
-def test_a_reviewer_may_read_the_outbox(app, client, world, outbox):
+def test_a_reviewer_does_not_see_the_outbox_with_its_invitation_links(app, client, world, outbox):
     name = _deliver(app, "samordnare@b.example", to_name="Sam B", subject="Veckosammanfattning")
     login(client, "granskare@home.example")
-    assert "Veckosammanfattning" in _page(client, "/admin/outbox")
-    assert "Sam B" in _page(client, f"/admin/outbox/{name}")
+    assert client.get("/admin/outbox").status_code == 403
+    assert client.get(f"/admin/outbox/{name}").status_code == 403
+    assert "/admin/outbox" not in _page(client, "/admin/")
+
+
+def test_an_invitation_sent_by_another_municipality_stays_hidden_even_to_the_same_address(app, client, world,
+                                                                                           outbox):
+    """Inviting the same address does not open another municipality's invitation (with its link) to you."""
+    other = _deliver(app, "admin@other.example", subject="Inbjudan till Lönsboda byalag")
+    login(client, "admin@home.example")
+    client.submit(f"/admin/associations/{world.a.id}/invite",
+                  {"name": "Olle", "email": "admin@other.example", "role": "coordinator"},
+                  page=f"/admin/associations/{world.a.id}")
+    assert client.get(f"/admin/outbox/{other}").status_code == 404
+    assert "Lönsboda" not in _page(client, "/admin/outbox")
 
 
 @pytest.mark.parametrize("address", ["admin@other.example", "okand@example.org"])

@@ -563,3 +563,44 @@ def test_anonymous_visitors_are_sent_to_log_in(client, world, plan):
         response = client.get(url) if method == "GET" else client.post(url, data={"csrf_token": csrf})
         assert response.status_code == 302 and "/login" in response.headers["Location"], (method, url)
     assert count() == 1
+
+
+# --- whose work it is ----------------------------------------------------------------------------------------
+
+
+def test_work_stays_with_the_association_that_logged_it_when_the_site_passes_to_another(client, world, plan):
+    completion = logged(world, plan.due, world.member_a, 1)
+    world.agreement_a.status = "ended"
+    world.site_a.association_id = world.b.id  # the site is handed to Virestad after Hallaryd's agreement ended
+    db.session.commit()
+    assert db.session.get(Completion, completion.id).association_id == world.a.id
+    login(client, "samordnare@b.example")
+    assert client.get(f"/workspace/completions/{completion.id}/edit").status_code == 404
+    assert client.post(f"/workspace/completions/{completion.id}/withdraw").status_code in (400, 404)
+    assert db.session.get(Completion, completion.id) is not None
+    client.submit("/logout", page="/profile")
+    login(client, "samordnare@a.example")
+    assert client.get(f"/workspace/completions/{completion.id}/edit").status_code == 200
+
+
+def test_no_one_outside_the_association_can_be_named_as_having_done_the_work(client, world, plan):
+    completion = logged(world, plan.due, world.member_a, 1)
+    world.site_a.association_id = None  # the municipality takes the site back
+    completion.association_id = None
+    db.session.commit()
+    login(client, "admin@home.example")
+    url = f"/workspace/completions/{completion.id}/edit"
+    assert 'name="performed_by_id"' not in client.get(url).get_data(as_text=True)
+    response = client.submit(url, {"completed_on": "2026-06-09", "notes": "", "performed_by_id":
+                                   str(world.admin.id + 1000)})
+    assert db.session.get(Completion, completion.id).user_id == world.member_a.id
+
+
+def test_an_excused_occurrence_cannot_be_logged(client, world, plan):
+    plan.due.excused_reason = "Badplatsen stängd"
+    db.session.commit()
+    login(client, "medlem@a.example")
+    url = f"/workspace/occurrences/{plan.due.id}/log"
+    response = client.submit(url, {"completed_on": "2026-06-09", "notes": "Gjort ändå"}, page=url)
+    assert "struket av kommunen" in text(response)
+    assert count() == 0

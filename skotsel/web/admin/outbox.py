@@ -1,16 +1,11 @@
 """Admin pages for the outbox: the e-mail kept as .eml files when no SMTP server is configured (as under `make run`).
 
-The folder is shared by the whole instance, so a staff member sees only the messages addressed to people of their
-own municipality: users with a role in it, and people invited to one of its associations.
+The folder is shared by the whole instance, so an admin sees only the messages sent for their own municipality
+(each message names it in a header when it is written). Reviewers do not see the outbox: it holds invitation links.
 """
 from __future__ import annotations
 
 from flask import abort, current_app, render_template
-from sqlalchemy import select, union
-
-from skotsel.extensions import db
-from skotsel.models import Invitation, Membership, User
-from skotsel.services.access import read_scope
 from skotsel.services.mail import OutboxEntry, outbox_entries, outbox_entry, read_outbox
 from skotsel.web import current_principal
 from skotsel.web.admin import bp, municipality_id
@@ -19,24 +14,20 @@ from skotsel.web.admin import bp, municipality_id
 LIST_LIMIT = 200
 
 
-def _municipality_addresses() -> set[str]:
-    """The (lower-case) e-mail addresses of the people in the staff member's municipality, in one query."""
-    principal, here = current_principal(), municipality_id()
-    members = (select(User.email).join(Membership, Membership.user_id == User.id)
-               .where(read_scope(principal, Membership), Membership.municipality_id == here))
-    invited = select(Invitation.email).where(read_scope(principal, Invitation), Invitation.municipality_id == here)
-    return {address.lower() for address in db.session.scalars(union(members, invited))}
+def _is_visible(entry: OutboxEntry) -> bool:
+    return entry.municipality_id is not None and entry.municipality_id == municipality_id()
 
 
-def _is_visible(addresses: set[str], to_addresses: tuple[str, ...]) -> bool:
-    return any(address in addresses for address in to_addresses)
+def _admins_only() -> None:
+    if municipality_id() not in current_principal().admin_of:
+        abort(403)
 
 
 @bp.route("/outbox")
 def outbox():
-    addresses = _municipality_addresses()
+    _admins_only()
     entries: list[OutboxEntry] = [entry for entry in outbox_entries(current_app.config["OUTBOX_FOLDER"])
-                                  if _is_visible(addresses, entry.to_addresses)]
+                                  if _is_visible(entry)]
     return render_template("admin/outbox/list.html", entries=entries[:LIST_LIMIT],
                            is_truncated=len(entries) > LIST_LIMIT, limit=LIST_LIMIT,
                            has_server=bool(current_app.config.get("MAIL_SERVER")))
@@ -44,10 +35,11 @@ def outbox():
 
 @bp.route("/outbox/<name>")
 def outbox_message(name: str):
+    _admins_only()
     folder = current_app.config["OUTBOX_FOLDER"]
     try:
         entry = outbox_entry(folder, name)
-        if not _is_visible(_municipality_addresses(), entry.to_addresses):
+        if not _is_visible(entry):
             abort(404)
         message = read_outbox(folder, name)
     except FileNotFoundError:
