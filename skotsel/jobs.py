@@ -35,10 +35,19 @@ def extend_horizon_job(today: date) -> object:
 
 
 def status_pass_job(today: date) -> object:
-    """Record missed occurrences and raise their deviations."""
+    """Record missed occurrences and raise their deviations; then remind associations of deviations past their
+    fix-by date (once each); tell residents whose reports are fixed (once each) and forget reporters' e-mail
+    addresses 90 days after the fix was verified."""
+    from skotsel.services.deviations import remind_due_deviations
+    from skotsel.services.reports import forget_reporters, notify_reporters
     from skotsel.services.schedule import status_pass
 
-    return status_pass(today=today)
+    result = status_pass(today=today)
+    reminded = remind_due_deviations(today=today, config=current_app.config)
+    notified = notify_reporters(today=today, config=current_app.config)
+    forgotten = forget_reporters(today=today)
+    done = [summary for summary in (reminded, notified, forgotten) if summary.anything]
+    return "; ".join(str(part) for part in (result, *done)) if done else result
 
 
 def reminders_job(today: date) -> object:

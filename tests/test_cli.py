@@ -7,7 +7,7 @@ from sqlalchemy import func, select
 from skotsel.extensions import db
 from skotsel.domain.schedule import Status
 from skotsel.models import AgreedTask, Agreement, Association, AuditEvent, Completion, Deviation, Membership, \
-    Municipality, Occurrence, Photo, Site, TaskType, User, Village
+    Municipality, Occurrence, Photo, Settlement, Site, TaskType, User, Village
 from skotsel.services.schedule import states
 from skotsel.services.demo import DEMO_PASSWORD
 from tests.conftest import login
@@ -15,7 +15,7 @@ from tests.conftest import login
 DEMO_LOGINS = ("admin@almhult.example", "granskare@almhult.example", "samordnare@hallaryd.example",
                "medlem@hallaryd.example", "samordnare@virestad.example")
 TABLES = (Municipality, Village, Association, User, Membership, Site, TaskType, Agreement, AgreedTask, AuditEvent,
-          Occurrence, Completion, Deviation, Photo)
+          Occurrence, Completion, Deviation, Photo, Settlement)
 DEMO_DAY = date(2026, 7, 15)
 
 
@@ -81,11 +81,18 @@ def test_the_demo_has_a_history_up_to_the_day_it_is_loaded_and_a_plan_after_it(d
     # Every month of the agreement has something due, and the plan reaches the end of next season.
     months = {(o.due_on.year, o.due_on.month) for o in occurrences}
     assert {(year, month) for year in (2025, 2026, 2027) for month in range(1, 13)} <= months
-    deviations = db.session.scalars(select(Deviation)).all()
-    assert all(d.source == "missed_occurrence" for d in deviations)
+    deviations = db.session.scalars(select(Deviation).where(Deviation.source == "missed_occurrence")).all()
     assert sorted({d.status for d in deviations}) == ["fixed", "open"]
     fixed = next(d for d in deviations if d.status == "fixed")
     assert fixed.fixed_note and fixed.fixed_by.email == "samordnare@hallaryd.example" and len(fixed.photos) == 1
+
+
+def test_the_demo_has_inspections_with_an_open_and_a_verified_deviation_and_an_approved_2025_settlement(demo):
+    raised = db.session.scalars(select(Deviation).where(Deviation.source == "inspection")).all()
+    assert sorted(d.status for d in raised) == ["open", "verified"]
+    settlements = db.session.scalars(select(Settlement)).all()
+    assert len(settlements) == 8 and {(s.year, s.status) for s in settlements} == {(2025, "approved")}
+    assert all(s.total_ore > 0 for s in settlements)
 
 
 def test_the_demo_has_photos_of_recent_work_one_with_a_warning_and_work_logged_on_a_members_behalf(app, demo):

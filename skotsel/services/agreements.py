@@ -17,7 +17,11 @@ from skotsel.models.catalogue import PERFORMERS
 from skotsel.services import audit, clock, documents, ensure_unique, transaction
 
 AGREEMENT_FIELDS = ("title", "association_id", "starts_on", "ends_on", "status", "compensation_model",
-                    "compensation_amount", "compensation_cap", "signed_on", "notes")
+                    "compensation_amount", "compensation_cap", "signed_on", "notes", "deduction_per_missed_ore",
+                    "deduction_per_open_deviation_ore")
+#: The settlement's deduction rules, typed in kronor (form names) and stored in öre (column names).
+DEDUCTION_FIELDS = {"deduction_per_missed": "deduction_per_missed_ore",
+                    "deduction_per_open_deviation": "deduction_per_open_deviation_ore"}
 # agreement_id is in the create and delete entries so that the agreement's log still finds a removed task.
 TASK_FIELDS = ("agreement_id", "site_id", "task_type_id", "level_text", "rrule", "quota_count", "quota_gap_days",
                "season_start", "season_end", "reminder_lead_days", "performed_by", "deviation_when_missed")
@@ -89,7 +93,10 @@ def _agreement_values(municipality_id: int, exclude_id: int | None, values: dict
     ensure_unique(Agreement, Agreement.title, title, municipality_id=municipality_id, exclude_id=exclude_id,
                   message_sv="Det finns redan ett avtal med det namnet.",
                   message_en="There is already an agreement with that title.", field="title")
-    return {
+    # Deductions are set only when given, so a caller that does not know them leaves them as they are.
+    deductions = {column: int(_amount(values[name], name, required=True) * 100)
+                  for name, column in DEDUCTION_FIELDS.items() if name in values}
+    return deductions | {
         "title": title,
         "association_id": association.id,
         "starts_on": starts_on,

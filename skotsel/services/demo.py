@@ -19,7 +19,8 @@ from skotsel.domain.recurrence import Quota, Recurrence, Season
 from skotsel.extensions import db
 from skotsel.models import AgreedTask, Agreement, Association, Completion, Deviation, Membership, Municipality, \
     Occurrence, Site, TaskType, User, Village
-from skotsel.services import audit, clock, photos, schedule, transaction
+from skotsel.services import audit, clock, deviations, inspections, photos, schedule, settlements, transaction
+from skotsel.services.access import Principal
 from skotsel.services.agreements import add_agreed_task, attach_document, create_agreement
 from skotsel.services.associations import create_association
 from skotsel.services.catalogue import seed_catalogue
@@ -295,6 +296,7 @@ def _history(tasks: list[AgreedTask], today: date, upload_folder: str) -> None:
     db.session.flush()
     schedule.status_pass(today=today)
     _photos_and_fixes(tasks, today, upload_folder)
+    _follow_up(today)
 
 
 def _photo(chance: random.Random, taken: datetime, lat: float, lon: float) -> bytes:
@@ -358,6 +360,38 @@ def _photos_and_fixes(tasks: list[AgreedTask], today: date, upload_folder: str) 
                            filename="gungan.jpg", upload_folder=upload_folder, max_bytes=config.MAX_PHOTO_BYTES,
                            max_pixels=config.MAX_PHOTO_PIXELS, uploaded_by_id=coordinator.id, deviation=deviation,
                            logged_on=today - timedelta(days=2))
+
+
+def _follow_up(today: date) -> None:
+    """The municipality's side: an inspection with an open deviation (Hallaryd) and one whose deviation the
+    association fixed and the reviewer verified (Virestad); and the 2025 season settled and approved."""
+    reviewer = Principal.of(_get(User, email="granskare@almhult.example"))
+    cases = (("Hallaryds sockenråd", 20, "Gungkedjan sliten, byt före helgen."),
+             ("Virestads hembygdsförening", 60, "Livbojens lina trasig."))
+    for name, days_ago, remark in cases:
+        agreement = _get(Agreement, title=f"Skötselavtal {name} 2025–2027")
+        inspected_on = max(agreement.starts_on, today - timedelta(days=days_ago))
+        first, *others = inspections.sites_of(agreement)
+        results = [inspections.SiteResult(first.id, "remark", remark, inspected_on + timedelta(days=7))]
+        results += [inspections.SiteResult(site.id, "approved", "Välskött.") for site in others]
+        inspection = inspections.record_inspection(principal=reviewer, agreement=agreement, inspected_on=inspected_on,
+                                                   notes="Uppföljningsbesök enligt avtalet.", results=results,
+                                                   today=today)
+        if days_ago == 60:
+            for deviation in inspections.deviations_of(inspection):
+                deviation.status, deviation.fixed_note = "fixed", "Ny lina monterad."
+                deviation.fixed_at = datetime.combine(inspected_on + timedelta(days=3), time(9), tzinfo=timezone.utc)
+                deviation.fixed_by_id = _get(User, email="samordnare@virestad.example").id
+                db.session.flush()
+                deviations.verify(principal=reviewer, deviation=deviation, note="Kontrollerat på plats.",
+                                  now=datetime.combine(inspected_on + timedelta(days=5), time(10), tzinfo=timezone.utc))
+    if today.year > 2025:
+        decided = datetime.combine(date(2026, 1, 20), time(10), tzinfo=timezone.utc)
+        for agreement in db.session.scalars(select(Agreement).order_by(Agreement.id)):
+            settlement = settlements.compute_settlement(actor_id=reviewer.user_id, agreement=agreement, year=2025,
+                                                        today=today)
+            settlements.approve_settlement(actor_id=reviewer.user_id, settlement=settlement,
+                                           reason="Enligt skötseldagboken.", now=decided)
 
 
 def _users(mid: int) -> bool:

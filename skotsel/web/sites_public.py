@@ -2,7 +2,9 @@
 
 The page is public: whoever stands at the site and scans the sign sees what the sign already says (the site, who
 keeps it and how to reach them) and how to report a problem. People in the association that keeps the site also
-get the quick log: the site's occurrences that are to do now, one tap from the workspace's log form.
+get the quick log: the site's occurrences that are to do now, one tap from the workspace's log form. Everyone
+else gets the problem-report form (felanmälan), which needs no login; a report becomes a deviation
+(skotsel.services.reports), and the page then says only that it was received and its reference number.
 The sign files are for municipality staff and the site's association, loaded through the access helper.
 """
 from __future__ import annotations
@@ -11,21 +13,28 @@ import io
 from dataclasses import dataclass
 from datetime import timedelta
 
-from flask import Blueprint, abort, render_template, request, send_file, url_for
-from flask_babel import get_locale
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, send_file, url_for
+from flask_babel import get_locale, gettext as _, lazy_gettext as _l
 from flask_login import current_user
+from flask_wtf import FlaskForm
+from flask_wtf.file import FileField
+from wtforms import SelectField, StringField, TextAreaField
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 from werkzeug.routing import BuildError
 
+from skotsel.domain.errors import ValidationError
 from skotsel.domain.schedule import Status
 from skotsel.extensions import db, login_manager
 from skotsel.models import AgreedTask, Agreement, Completion, Municipality, Occurrence, Site
 from skotsel.services import clock
 from skotsel.services.access import NotFound, can_create, load, visible
+from skotsel.services.documents import size_text
+from skotsel.services.reports import CATEGORY_LABELS, TEXT_MAX, TooManyReports, reference, submit_report
 from skotsel.services.schedule import OccurrenceState, states
 from skotsel.services.signs import SignContent, render_pdf, render_png, sign_filename
 from skotsel.web import current_principal, external_url
+from skotsel.web.forms import choices, error_message, show_error
 from skotsel.web.schedule import day_label, status_class, status_word
 
 bp = Blueprint("site_page", __name__)
@@ -35,6 +44,24 @@ bp = Blueprint("site_page", __name__)
 OPEN_LOOKBACK_DAYS = 366
 #: Upcoming occurrences shown in the quick log: those that can be done within this many days.
 UPCOMING_DAYS = 7
+PHOTO_TYPES = "image/jpeg,image/png,image/webp"
+
+
+class ReportForm(FlaskForm):
+    """Felanmälan. The rules (category known, text 5–2000 characters, a usable e-mail address) are the service's,
+    so that every message is its Swedish sentence; the form only carries the fields and the CSRF token."""
+
+    category = SelectField(_l("Vad gäller det?"), validate_choice=False)
+    text = TextAreaField(_l("Beskriv vad som behöver åtgärdas"), render_kw={"maxlength": TEXT_MAX, "rows": 5})
+    photo = FileField(_l("Bild (om du vill)"), render_kw={"accept": PHOTO_TYPES})
+    email = StringField(_l("Din e-postadress (om du vill få besked när det är åtgärdat)"),
+                        render_kw={"type": "email", "autocomplete": "email", "inputmode": "email"})
+    #: Honeypot: hidden from people (and from screen readers), filled in by form-filling bots.
+    website = StringField(_l("Lämna det här fältet tomt"), render_kw={"autocomplete": "off", "tabindex": "-1"})
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.category.choices = choices([("", _("Välj …")), *CATEGORY_LABELS.items()])
 
 
 @dataclass(frozen=True)
@@ -155,9 +182,8 @@ def _may_print_sign(site_id: int) -> bool:
     return True
 
 
-@bp.route("/s/<int:site_id>")
-def show(site_id: int):
-    site = _public_site(site_id)
+def _render_show(site: PublicSite, *, form: ReportForm | None = None, message: str | None = None,
+                 status: int = 200):
     keeper = _is_keeper(site)
     return render_template(
         "site_page/show.html", site=site,
@@ -165,7 +191,44 @@ def show(site_id: int):
         ad_hoc_url=_workspace_url("workspace.log_ad_hoc", f"/workspace/sites/{site.id}/log", site_id=site.id)
         if keeper else None,
         may_print_sign=_may_print_sign(site.id), day_label=day_label,
-    )
+        report_form=form or ReportForm(), report_message=message,
+        max_photo_size=size_text(current_app.config["MAX_PHOTO_BYTES"]),
+    ), status
+
+
+@bp.route("/s/<int:site_id>")
+def show(site_id: int):
+    return _render_show(_public_site(site_id))
+
+
+@bp.route("/s/<int:site_id>/report", methods=["POST"])
+def report(site_id: int):
+    """A resident's report: no login (the CSRF token works for anonymous sessions), limited per address."""
+    public_site = _public_site(site_id)
+    form = ReportForm()
+    message = None
+    if form.validate_on_submit():
+        if form.website.data:
+            # A bot filled in the hidden field: answer as if received, store nothing.
+            flash(_("Tack! Din felanmälan är mottagen."), "success")
+            return redirect(url_for("site_page.show", site_id=site_id, _anchor="felanmalan"))
+        upload = form.photo.data if getattr(form.photo.data, "filename", None) else None
+        try:
+            # Deliberately not access.load: anyone may report on any site that has a public page.
+            deviation = submit_report(
+                site=db.session.get(Site, public_site.id), category=form.category.data, text=form.text.data,
+                email=form.email.data, photo=upload.stream if upload else None,
+                photo_name=upload.filename if upload else None, remote_addr=request.remote_addr,
+                today=clock.today(), config=current_app.config)
+        except TooManyReports as error:
+            return _render_show(public_site, form=form, message=error_message(error), status=429)
+        except ValidationError as error:
+            message = show_error(form, error)
+        else:
+            flash(_("Tack! Din felanmälan är mottagen. Referensnummer: %(reference)s.",
+                    reference=reference(deviation)), "success")
+            return redirect(url_for("site_page.show", site_id=site_id, _anchor="felanmalan"))
+    return _render_show(public_site, form=form, message=message)
 
 
 def _sign_site(site_id: int) -> PublicSite:

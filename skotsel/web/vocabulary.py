@@ -11,6 +11,7 @@ ROLE_LABELS = {"admin": _l("Administratör"), "reviewer": _l("Granskare"), "coor
 AGREEMENT_STATUS_LABELS = {"draft": _l("Utkast"), "active": _l("Gällande"), "ended": _l("Avslutat")}
 DEVIATION_STATUS_LABELS = {"open": _l("Öppen"), "fixed": _l("Åtgärdad"), "verified": _l("Verifierad"),
                            "reopened": _l("Återöppnad")}
+SETTLEMENT_STATUS_LABELS = {"proposed": _l("Förslag"), "approved": _l("Godkänd"), "rejected": _l("Underkänd")}
 
 
 COMPENSATION_MODEL_LABELS = {
@@ -47,4 +48,5 @@ def template_globals() -> dict:
             "deviation_status_labels": DEVIATION_STATUS_LABELS, "compensation_text": compensation_text,
             "number": number,
             # The log shows any object's stored status code in words; the codes of the kinds never clash.
-            "logged_status_labels": {**AGREEMENT_STATUS_LABELS, **DEVIATION_STATUS_LABELS}}
+            "logged_status_labels": {**AGREEMENT_STATUS_LABELS, **DEVIATION_STATUS_LABELS,
+                                     **SETTLEMENT_STATUS_LABELS}}

@@ -1,6 +1,8 @@
 """Admin pages for skötselavtal and their agreed tasks (avtalade skötselmoment)."""
 from __future__ import annotations
 
+from decimal import Decimal
+
 from flask import abort, current_app, flash, redirect, render_template, request, send_file, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -67,6 +69,8 @@ class AgreementForm(FlaskForm):
                                      default="fixed_per_year", validate_choice=False)
     compensation_amount = KronorField(_l("Belopp i kronor"))
     compensation_cap = KronorField(_l("Tak i kronor per år"))
+    deduction_per_missed = KronorField(_l("Avdrag i kronor per missat tillfälle"))
+    deduction_per_open_deviation = KronorField(_l("Avdrag i kronor per olöst avvikelse"))
     signed_on = DateField(_l("Undertecknat"), validators=[Optional()])
     notes = TextAreaField(_l("Anteckningar"))
 
@@ -86,7 +90,7 @@ def _association_choices() -> list:
 def _agreement_values(form: AgreementForm) -> dict:
     return {name: getattr(form, name).data for name in (
         "title", "association_id", "starts_on", "ends_on", "status", "compensation_model", "compensation_amount",
-        "compensation_cap", "signed_on", "notes")}
+        "compensation_cap", "signed_on", "notes", "deduction_per_missed", "deduction_per_open_deviation")}
 
 
 @bp.route("/agreements")
@@ -121,6 +125,9 @@ def agreement_new():
 def agreement_edit(agreement_id: int):
     agreement = load(current_principal(), Agreement, agreement_id, "write")
     form = AgreementForm(obj=agreement)
+    if not form.is_submitted():  # stored in öre, typed in kronor
+        form.deduction_per_missed.data = Decimal(agreement.deduction_per_missed_ore or 0) / 100
+        form.deduction_per_open_deviation.data = Decimal(agreement.deduction_per_open_deviation_ore or 0) / 100
     form.association_id.choices = _association_choices()
     message = None
     if form.validate_on_submit():
