@@ -19,6 +19,7 @@ from sqlalchemy import and_, false, func, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import contains_eager, joinedload
 
+from skotsel.domain import deviations as flow
 from skotsel.domain.errors import ValidationError
 from skotsel.domain.schedule import Status
 from skotsel.extensions import db
@@ -527,6 +528,7 @@ def fix_deviation(*, principal: Principal, deviation: Deviation, now: datetime, 
     if deviation.status not in OPEN_DEVIATION_STATUSES:
         raise ValidationError("Avvikelsen är redan markerad som åtgärdad.",
                               "The deviation is already marked as fixed.")
+    new_status = flow.transition(deviation.status, "fix", flow.ASSOCIATION)  # the one table of allowed moves
     note = (note or "").strip()
     if not note:
         raise ValidationError("Skriv vad som har gjorts.", "Say what was done.", field="note")
@@ -534,7 +536,7 @@ def fix_deviation(*, principal: Principal, deviation: Deviation, now: datetime, 
         raise ValidationError(f"Skriv högst {MAX_NOTES} tecken.", f"Write at most {MAX_NOTES} characters.",
                               field="note")
     with transaction():
-        changes = audit.apply_changes(deviation, {"status": "fixed", "fixed_note": note, "fixed_at": now,
+        changes = audit.apply_changes(deviation, {"status": new_status, "fixed_note": note, "fixed_at": now,
                                                   "fixed_by_id": principal.user_id})
         photos = _store_photos(uploads, actor_id=principal.user_id, site=deviation.site, logged_on=today,
                                deviation=deviation)
