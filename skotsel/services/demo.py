@@ -217,6 +217,8 @@ def _agreement(mid: int, association: Association, demo: DemoAssociation, task_t
             starts_on=date(2025, 1, 1), ends_on=date(2027, 12, 31), status="active", compensation_model=model,
             compensation_amount=Decimal(amount), compensation_cap=Decimal(cap) if cap else None,
             signed_on=date(2024, 12, 10), notes="Demo: påhittat avtal för att visa skotsel.",
+            deduction_per_missed=Decimal("50") if model != "none" else Decimal("0"),
+            deduction_per_open_deviation=Decimal("200") if model != "none" else Decimal("0"),
         )
         # One agreement carries its signed document, so the download shows on first start.
         if demo.village == "Hallaryd":
