@@ -18,10 +18,11 @@ from sqlalchemy.orm import contains_eager
 from skotsel.domain import deviations as flow
 from skotsel.domain.errors import ValidationError
 from skotsel.extensions import db
-from skotsel.models import Agreement, Deviation, Site
+from skotsel.models import Agreement, Deviation
 from skotsel.services import audit, transaction
 from skotsel.services.access import Forbidden, Principal, can_write
 from skotsel.services.reminders import (  # private helpers, reused so that "exactly once" has one implementation
+    DeliveryCounts,
     Outgoing,
     Rendered,
     ReminderSummary,
@@ -94,15 +95,7 @@ def reopen(*, principal: Principal, deviation: Deviation, note: str | None, now:
 
 
 @dataclass
-class DeviationReminderSummary:
-    sent: int = 0
-    failed: int = 0
-    retrying: int = 0
-
-    @property
-    def anything(self) -> bool:
-        return bool(self.sent or self.failed or self.retrying)
-
+class DeviationReminderSummary(DeliveryCounts):
     def __str__(self) -> str:
         reminders = "påminnelse om avvikelse skickad" if self.sent == 1 else "påminnelser om avvikelser skickade"
         failed = "misslyckad" if self.failed == 1 else "misslyckade"

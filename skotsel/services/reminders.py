@@ -55,6 +55,19 @@ REMINDABLE = frozenset({Status.UPCOMING, Status.DUE})
 
 
 @dataclass
+class DeliveryCounts:
+    """What a job that sends one kind of e-mail did; the jobs' summaries say it in their own words."""
+
+    sent: int = 0
+    failed: int = 0
+    retrying: int = 0
+
+    @property
+    def anything(self) -> bool:
+        return bool(self.sent or self.failed or self.retrying)
+
+
+@dataclass
 class ReminderSummary:
     reminders: int = 0
     coordinator_digests: int = 0

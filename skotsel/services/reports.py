@@ -27,7 +27,7 @@ from skotsel.services.photos import store_photo
 # The exactly-once machinery of the reminders job (_known, _Claimable and _send, which claims, delivers and
 # records), reused as it is: these helpers are private to that module and imported deliberately rather than
 # copied, so that both jobs claim, retry and record in the same way.
-from skotsel.services.reminders import STALE_CLAIM, Outgoing, ReminderSummary, _Claimable, _known
+from skotsel.services.reminders import STALE_CLAIM, DeliveryCounts, Outgoing, ReminderSummary, _Claimable, _known
 from skotsel.services.reminders import _send as _send_once
 from skotsel.services.users import is_email_address, normalise_email
 
@@ -153,15 +153,7 @@ def submit_report(*, site: Site, category: str | None, text: str | None, email: 
 
 
 @dataclass
-class ReportSummary:
-    sent: int = 0
-    failed: int = 0
-    retrying: int = 0
-
-    @property
-    def anything(self) -> bool:
-        return bool(self.sent or self.failed or self.retrying)
-
+class ReportSummary(DeliveryCounts):
     def __str__(self) -> str:
         sent = "besked till anmälare skickat" if self.sent == 1 else "besked till anmälare skickade"
         return f"{self.sent} {sent}, {self.failed} misslyckade, {self.retrying} försöks igen"
