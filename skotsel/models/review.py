@@ -3,6 +3,7 @@ season settlement that is the basis for paying the association."""
 from __future__ import annotations
 
 from datetime import date, datetime
+from typing import TYPE_CHECKING
 
 from sqlalchemy import JSON, BigInteger, CheckConstraint, Date, ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -12,6 +13,9 @@ from skotsel.models.agreements import Agreement
 from skotsel.models.base import TenantMixin, TimestampMixin, UTCDateTime
 from skotsel.models.sites import Site
 from skotsel.models.users import User
+
+if TYPE_CHECKING:
+    from skotsel.models.schedule import Photo
 
 #: godkänd / anmärkning / underkänd
 INSPECTION_RESULTS = ("approved", "remark", "failed")
@@ -44,6 +48,8 @@ class InspectionResult(TenantMixin, db.Model):
 
     inspection: Mapped[Inspection] = relationship(back_populates="results")
     site: Mapped[Site] = relationship()
+    photos: Mapped[list[Photo]] = relationship(back_populates="inspection_result", order_by="Photo.id",
+                                               passive_deletes=True)
 
     __table_args__ = (
         UniqueConstraint("inspection_id", "site_id"),

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from decimal import Decimal
+from typing import TYPE_CHECKING
 
 from sqlalchemy import (
     CheckConstraint, Date, Float, ForeignKey, Index, Integer, Numeric, String, Text, UniqueConstraint, event, select,
@@ -15,6 +16,9 @@ from skotsel.models.base import TenantMixin, TimestampMixin, UTCDateTime
 from skotsel.models.catalogue import TaskType
 from skotsel.models.sites import Site
 from skotsel.models.users import User
+
+if TYPE_CHECKING:
+    from skotsel.models.review import InspectionResult
 
 DEVIATION_SOURCES = ("missed_occurrence", "inspection", "report")
 DEVIATION_STATUSES = ("open", "fixed", "verified", "reopened")
@@ -196,6 +200,7 @@ class Photo(TenantMixin, TimestampMixin, db.Model):
 
     completion: Mapped[Completion | None] = relationship(back_populates="photos")
     deviation: Mapped[Deviation | None] = relationship(back_populates="photos")
+    inspection_result: Mapped[InspectionResult | None] = relationship(back_populates="photos")
 
     __table_args__ = (
         CheckConstraint("(CASE WHEN completion_id IS NULL THEN 0 ELSE 1 END) + (CASE WHEN deviation_id IS NULL "

@@ -134,7 +134,9 @@ def read_scope(principal: Principal, model: type) -> ColumnElement[bool]:
         return or_(_in(Deviation.municipality_id, staff), Deviation.agreement_id.in_(own_agreements))
     if model is Photo:
         return or_(Photo.completion_id.in_(select(Completion.id).where(read_scope(principal, Completion))),
-                   Photo.deviation_id.in_(select(Deviation.id).where(read_scope(principal, Deviation))))
+                   Photo.deviation_id.in_(select(Deviation.id).where(read_scope(principal, Deviation))),
+                   Photo.inspection_result_id.in_(
+                       select(InspectionResult.id).where(read_scope(principal, InspectionResult))))
     if model in (Inspection, Settlement):
         own_agreements = select(Agreement.id).where(_in(Agreement.association_id, associations))
         return or_(_in(model.municipality_id, staff), model.agreement_id.in_(own_agreements))

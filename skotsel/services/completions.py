@@ -27,7 +27,7 @@ from skotsel.models import AgreedTask, Agreement, Completion, Deviation, Members
 from skotsel.services import audit, transaction
 from skotsel.services.access import Forbidden, Principal, can_create, can_write, visible
 from skotsel.services.catalogue import MAX_GRACE_DAYS
-from skotsel.services.photos import delete_photo_files, store_photo
+from skotsel.services.photos import Uploads, delete_photo_files, store_photo
 from skotsel.services.schedule import OccurrenceState, states
 
 MAX_NOTES = 2000
@@ -45,16 +45,6 @@ COMPLETION_FIELDS = ("occurrence_id", "site_id", "task_type_id", "completed_on",
 DEVIATION_FIX_FIELDS = ("status", "fixed_note", "fixed_at", "fixed_by_id")
 #: A form's submission key (secrets.token_urlsafe); short enough that "<key>-<occurrence id>" fits the column.
 SUBMISSION_KEY = re.compile(r"[A-Za-z0-9_-]{16,43}")
-
-
-@dataclass(frozen=True)
-class Uploads:
-    """Photos sent with a form, and where and how large they may be stored (from the app's config)."""
-
-    files: Sequence[Any]
-    upload_folder: str
-    max_bytes: int
-    max_pixels: int
 
 
 @dataclass

@@ -14,6 +14,7 @@ from skotsel.models import AgreedTask, Agreement, Deviation, Inspection, Inspect
 from skotsel.models.review import INSPECTION_RESULTS
 from skotsel.services import audit, transaction
 from skotsel.services.access import Principal, require_create
+from skotsel.services.photos import Uploads, store_photo
 
 #: Days the association has to fix a remark unless the inspector gives a date.
 DEFAULT_FIX_DAYS = 14
@@ -25,12 +26,14 @@ MAX_NOTES = 5000
 
 @dataclass(frozen=True)
 class SiteResult:
-    """What the inspector wrote for one site; result None means the site was not inspected this time."""
+    """What the inspector wrote for one site, and the photos they took; result None means the site was not
+    inspected this time."""
 
     site_id: int
     result: str | None
     notes: str = ""
     fix_by_on: date | None = None
+    photos: Uploads | None = None
 
 
 def sites_of(agreement: Agreement) -> list[Site]:
@@ -64,6 +67,10 @@ def _clean(agreement: Agreement, *, inspected_on: date | None, notes: str | None
         if site is None:
             raise ValidationError("Skötselobjektet ingår inte i avtalet.", "The site is not part of the agreement.")
         if item.result is None:
+            if item.photos is not None and item.photos.files:
+                raise ValidationError(f"Ange resultat för {site.name} när du bifogar bilder.",
+                                      f"Give a result for {site.name} when you attach photos.",
+                                      field=field_name(site.id, "result"))
             continue
         if item.result not in INSPECTION_RESULTS:
             raise ValidationError(f"Välj godkänd, anmärkning eller underkänd för {site.name}.",
@@ -85,7 +92,7 @@ def _clean(agreement: Agreement, *, inspected_on: date | None, notes: str | None
                 raise ValidationError("Åtgärdas senast måste vara efter besiktningsdatum.",
                                       "The fix-by date must be after the inspection date.",
                                       field=field_name(site.id, "fix_by"))
-        cleaned.append(SiteResult(site.id, item.result, site_notes, fix_by_on))
+        cleaned.append(SiteResult(site.id, item.result, site_notes, fix_by_on, item.photos))
     if not cleaned:
         raise ValidationError("Ange resultat för minst ett skötselobjekt.", "Give a result for at least one site.")
     return inspected_on, notes, cleaned
@@ -93,8 +100,9 @@ def _clean(agreement: Agreement, *, inspected_on: date | None, notes: str | None
 
 def record_inspection(*, principal: Principal, agreement: Agreement, inspected_on: date | None, notes: str | None,
                       results: list[SiteResult], today: date) -> Inspection:
-    """Save an inspection of `agreement`'s sites by the principal (a municipality admin or reviewer), with a
-    deviation for each remark or failure, all in one transaction and audited."""
+    """Save an inspection of `agreement`'s sites by the principal (a municipality admin or reviewer), with each
+    site's photos and a deviation for each remark or failure, all in one transaction and audited: a refused photo
+    (field site_<id>_photos) saves nothing."""
     require_create(principal, Inspection, municipality_id=agreement.municipality_id)
     inspected_on, notes, results = _clean(agreement, inspected_on=inspected_on, notes=notes, results=results,
                                           today=today)
@@ -111,8 +119,11 @@ def record_inspection(*, principal: Principal, agreement: Agreement, inspected_o
             row = InspectionResult(municipality_id=agreement.municipality_id, inspection=inspection,
                                    site_id=site.id, result=item.result, notes=item.notes)
             db.session.add(row)
-            audit.record_create(actor_id=principal.user_id, obj=row,
-                                label=f"{site.name}: {RESULT_WORDS_SV[item.result]}",
+            photos = _store_photos(item.photos, row=row, site=site, actor_id=principal.user_id)
+            label = f"{site.name}: {RESULT_WORDS_SV[item.result]}"
+            if photos:
+                label += f" ({len(photos)} bilder)" if len(photos) > 1 else " (1 bild)"
+            audit.record_create(actor_id=principal.user_id, obj=row, label=label,
                                 fields=("site_id", "result", "notes"), parent=inspection)
             if item.result in RAISES_DEVIATION:
                 deviation = Deviation(
@@ -124,6 +135,23 @@ def record_inspection(*, principal: Principal, agreement: Agreement, inspected_o
                 audit.record_create(actor_id=principal.user_id, obj=deviation, label=f"Avvikelse på {site.name}",
                                     fields=("site_id", "status", "description", "fix_by_on"), parent=agreement)
     return inspection
+
+
+def _store_photos(uploads: Uploads | None, *, row: InspectionResult, site: Site, actor_id: int | None) -> list:
+    if uploads is None:
+        return []
+    db.session.flush()
+    photos = []
+    for upload in uploads.files:
+        try:
+            photos.append(store_photo(
+                file=upload, filename=getattr(upload, "filename", None), upload_folder=uploads.upload_folder,
+                max_bytes=uploads.max_bytes, max_pixels=uploads.max_pixels, uploaded_by_id=actor_id,
+                inspection_result=row, site=site))
+        except ValidationError as error:
+            raise ValidationError(f"{site.name}: {error.message_sv}", f"{site.name}: {error.message_en}",
+                                  field=field_name(site.id, "photos")) from error
+    return photos
 
 
 def deviations_of(inspection: Inspection) -> list[Deviation]:

@@ -27,7 +27,7 @@ import zipfile
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
-from typing import BinaryIO
+from typing import Any, BinaryIO, Sequence
 from zoneinfo import ZoneInfo
 
 from PIL import Image, ImageOps
@@ -37,7 +37,7 @@ from sqlalchemy.orm import Session
 from skotsel.domain.errors import ValidationError
 from skotsel.domain.geometry import distance_to_geometry_m
 from skotsel.extensions import db
-from skotsel.models import Completion, Deviation, Photo, Site
+from skotsel.models import Completion, Deviation, InspectionResult, Photo, Site
 from skotsel.services import transaction
 from skotsel.services.documents import size_text
 
@@ -97,25 +97,39 @@ class PreparedPhoto:
     lon: float | None
 
 
+@dataclass(frozen=True)
+class Uploads:
+    """Photos sent with a form, and where and how large they may be stored (from the app's config)."""
+
+    files: Sequence[Any]
+    upload_folder: str
+    max_bytes: int
+    max_pixels: int
+
+
 def store_photo(*, file: BinaryIO | None, filename: str | None, upload_folder: str, max_bytes: int,
                 max_pixels: int, uploaded_by_id: int | None, completion: Completion | None = None,
-                deviation: Deviation | None = None, site: Site | None = None,
-                logged_on: date | None = None) -> Photo:
+                deviation: Deviation | None = None, inspection_result: InspectionResult | None = None,
+                site: Site | None = None, logged_on: date | None = None) -> Photo:
     """Check an uploaded photo, store it re-encoded with a thumbnail, and add its row to the session.
 
-    Exactly one of `completion` and `deviation` gets the photo. `site` (default: theirs) and `logged_on`
-    (default: the completion's date) are what the EXIF position and capture time are compared with; a photo far
+    Exactly one of `completion`, `deviation` and `inspection_result` gets the photo. `site` (default: theirs) and
+    `logged_on` (default: the completion's or inspection's date) are what the EXIF position and capture time are
+    compared with; a photo far
     from them is kept with a Swedish warning in `photo.warning`. A file that is not a whole JPEG, PNG or WebP
     image, is too large, has too many pixels or is also something else raises ValidationError (field "photos")
     and nothing is stored. The row joins the caller's transaction; its files go again if that does not commit.
     """
-    if (completion is None) == (deviation is None):
-        raise ValueError("a photo belongs to exactly one completion or deviation")
-    owner = completion if completion is not None else deviation
+    owners = [owner for owner in (completion, deviation, inspection_result) if owner is not None]
+    if len(owners) != 1:
+        raise ValueError("a photo belongs to exactly one completion, deviation or inspection result")
+    owner = owners[0]
     if site is None:
         site = owner.site if owner.site is not None else db.session.get(Site, owner.site_id)
     if logged_on is None and completion is not None:
         logged_on = completion.completed_on
+    if logged_on is None and inspection_result is not None:
+        logged_on = inspection_result.inspection.inspected_on
 
     prepared = prepare_photo(read_upload(file, max_bytes=max_bytes), max_pixels=max_pixels)
     warning = " ".join(photo_warnings(prepared, site=site, logged_on=logged_on))
@@ -128,10 +142,7 @@ def store_photo(*, file: BinaryIO | None, filename: str | None, upload_folder: s
     paths = _write_files(photo, prepared, upload_folder=upload_folder)
     try:
         with transaction():
-            if completion is not None:
-                photo.completion = completion
-            else:
-                photo.deviation = deviation
+            photo.completion, photo.deviation, photo.inspection_result = completion, deviation, inspection_result
             db.session.add(photo)
             db.session.flush()
     except BaseException:

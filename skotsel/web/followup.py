@@ -8,10 +8,11 @@ from __future__ import annotations
 
 from datetime import datetime, timezone
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _, lazy_gettext as _l, ngettext
 from flask_login import current_user
 from flask_wtf import FlaskForm
+from flask_wtf.file import MultipleFileField
 from sqlalchemy.orm import joinedload, selectinload
 from wtforms import RadioField, TextAreaField
 from wtforms.validators import Optional
@@ -23,7 +24,10 @@ from skotsel.models import Agreement, Deviation, Inspection, InspectionResult, S
 from skotsel.services import clock
 from skotsel.services.access import load, require_create, visible
 from skotsel.services.audit import events_for
-from skotsel.services.deviations import reopen as reopen_deviation, verify as verify_deviation
+from skotsel.services.documents import size_text
+from skotsel.services.deviations import (
+    fix_own, keeper_actions, reopen as reopen_deviation, verify as verify_deviation,
+)
 from skotsel.services.inspections import (
     DEFAULT_FIX_DAYS,
     RAISES_DEVIATION,
@@ -34,7 +38,7 @@ from skotsel.services.inspections import (
     sites_of,
 )
 from skotsel.web import current_principal
-from skotsel.web.forms import choices, show_error
+from skotsel.web.forms import PHOTO_TYPES, choices, show_error, uploads_of
 from skotsel.web.schedule import DayField, day_label
 from skotsel.web.vocabulary import DEVIATION_STATUS_LABELS
 
@@ -44,7 +48,7 @@ RESULT_LABELS = {"approved": _l("Godkänd"), "remark": _l("Anmärkning"), "faile
 SOURCE_LABELS = {"inspection": _l("Besiktning"), "missed_occurrence": _l("Missat tillfälle"),
                  "report": _l("Felanmälan")}
 #: Pages only the municipality's staff have.
-STAFF_ENDPOINTS = frozenset({"followup.new_inspection", "followup.verify", "followup.reopen"})
+STAFF_ENDPOINTS = frozenset({"followup.new_inspection", "followup.verify", "followup.reopen", "followup.fix"})
 
 
 @bp.before_request
@@ -91,6 +95,8 @@ def _inspection_form(sites: list[Site]) -> FlaskForm:
             validate_choice=False, validators=[Optional()]))
         setattr(Form, field_name(site.id, "notes"), TextAreaField(_l("Anteckningar")))
         setattr(Form, field_name(site.id, "fix_by"), DayField(_l("Åtgärdas senast"), validators=[Optional()]))
+        setattr(Form, field_name(site.id, "photos"), MultipleFileField(_l("Bilder"),
+                                                                      render_kw={"accept": PHOTO_TYPES}))
     return Form()
 
 
@@ -108,7 +114,8 @@ def new_inspection(agreement_id: int):
     if form.validate_on_submit():
         results = [SiteResult(site_id=site.id, result=form[field_name(site.id, "result")].data or None,
                               notes=form[field_name(site.id, "notes")].data or "",
-                              fix_by_on=form[field_name(site.id, "fix_by")].data)
+                              fix_by_on=form[field_name(site.id, "fix_by")].data,
+                              photos=uploads_of(form[field_name(site.id, "photos")]))
                    for site in sites]
         try:
             inspection = record_inspection(principal=principal, agreement=agreement,
@@ -125,7 +132,8 @@ def new_inspection(agreement_id: int):
     elif form.is_submitted() and form.errors:
         message = _("Rätta de markerade fälten.")
     return render_template("followup/inspection_form.html", form=form, agreement=agreement, sites=sites,
-                           message=message, field_name=field_name, fix_days=DEFAULT_FIX_DAYS)
+                           message=message, field_name=field_name, fix_days=DEFAULT_FIX_DAYS,
+                           max_photo_size=size_text(current_app.config["MAX_PHOTO_BYTES"]))
 
 
 @bp.route("/agreements/<int:agreement_id>/inspections")
@@ -189,7 +197,7 @@ def _deviation_page(item: Deviation, *, form: NoteForm | None = None, message: s
     staff = item.municipality_id in principal.staff_of
     inspection_result = (db.session.get(InspectionResult, item.inspection_result_id)
                          if item.inspection_result_id else None)
-    actions = flow.allowed_actions(item.status, flow.MUNICIPALITY) if staff else []
+    actions = keeper_actions(item) + flow.allowed_actions(item.status, flow.MUNICIPALITY) if staff else []
     return render_template(
         "followup/deviation.html", deviation=item, today=today, days_open=_days_open(item, today),
         actions=actions, form=form or NoteForm(), message=message, inspection_result=inspection_result,
@@ -210,6 +218,15 @@ def _act(deviation_id: int, action):
         item = load(principal, Deviation, deviation_id, "write")
         return _deviation_page(item, form=form, message=show_error(form, error))
     return None
+
+
+@bp.route("/deviations/<int:deviation_id>/fix", methods=["POST"])
+def fix(deviation_id: int):
+    refused = _act(deviation_id, fix_own)
+    if refused is not None:
+        return refused
+    flash(_("Avvikelsen är markerad som åtgärdad. Verifiera den när du har kontrollerat åtgärden."), "success")
+    return redirect(url_for("followup.deviation", deviation_id=deviation_id))
 
 
 @bp.route("/deviations/<int:deviation_id>/verify", methods=["POST"])

@@ -6,6 +6,7 @@ from urllib.parse import urlsplit
 
 from decimal import Decimal, InvalidOperation
 
+from flask import current_app
 from flask_babel import get_locale
 from flask_wtf import FlaskForm
 from wtforms import DecimalField, HiddenField, SelectMultipleField
@@ -13,6 +14,10 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.widgets import CheckboxInput, ListWidget, TextInput
 
 from skotsel.domain.errors import ValidationError
+from skotsel.services.photos import Uploads
+
+#: What a photo field accepts (the browser's file picker); the service checks the file itself.
+PHOTO_TYPES = "image/jpeg,image/png,image/webp"
 
 
 def choices(pairs) -> list[SelectChoice]:
@@ -98,3 +103,13 @@ class SwedishDecimalField(DecimalField):
             return ""
         text = f"{self.data.normalize():f}"
         return text.replace(".", ",") if str(get_locale()) != "en" else text
+
+
+def uploads_of(field) -> Uploads | None:
+    """The files chosen in a photo field, with the app's limits for storing them; None when none was chosen."""
+    files = [upload for upload in (field.data or []) if getattr(upload, "filename", None)]
+    if not files:
+        return None
+    config = current_app.config
+    return Uploads(files=files, upload_folder=config["UPLOAD_FOLDER"], max_bytes=config["MAX_PHOTO_BYTES"],
+                   max_pixels=config["MAX_PHOTO_PIXELS"])

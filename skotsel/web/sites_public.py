@@ -34,7 +34,7 @@ from skotsel.services.reports import CATEGORY_LABELS, TEXT_MAX, TooManyReports, 
 from skotsel.services.schedule import OccurrenceState, states
 from skotsel.services.signs import SignContent, render_pdf, render_png, sign_filename
 from skotsel.web import current_principal, external_url
-from skotsel.web.forms import choices, error_message, show_error
+from skotsel.web.forms import PHOTO_TYPES, choices, error_message, show_error
 from skotsel.web.schedule import day_label, status_class, status_word
 
 bp = Blueprint("site_page", __name__)
@@ -44,7 +44,6 @@ bp = Blueprint("site_page", __name__)
 OPEN_LOOKBACK_DAYS = 366
 #: Upcoming occurrences shown in the quick log: those that can be done within this many days.
 UPCOMING_DAYS = 7
-PHOTO_TYPES = "image/jpeg,image/png,image/webp"
 
 
 class ReportForm(FlaskForm):

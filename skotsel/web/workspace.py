@@ -28,7 +28,6 @@ from skotsel.services.access import NotFound, load, visible
 from skotsel.services.agreements import describe_agreed_task
 from skotsel.services.completions import (
     Logged,
-    Uploads,
     change_refusal,
     fix_deviation as mark_fixed,
     loggable_tasks,
@@ -46,7 +45,8 @@ from skotsel.services.documents import size_text
 from skotsel.services.schedule import OccurrenceState, state_of
 from skotsel.web import current_principal
 from skotsel.web.forms import (
-    DeleteForm, MultiCheckboxField, SwedishDecimalField, choices, error_message, optional_int, show_error,
+    PHOTO_TYPES, DeleteForm, MultiCheckboxField, SwedishDecimalField, choices, error_message, optional_int,
+    show_error, uploads_of,
 )
 from skotsel.web.schedule import DayField, day_label, status_class, status_word
 
@@ -54,7 +54,6 @@ bp = Blueprint("workspace", __name__, url_prefix="/workspace")
 
 #: Pages municipality staff reach too: an admin may correct or withdraw any completion; a reviewer gets a 403.
 STAFF_ENDPOINTS = frozenset({"workspace.edit_completion", "workspace.withdraw_completion"})
-PHOTO_TYPES = "image/jpeg,image/png,image/webp"
 
 
 def HoursField(label) -> SwedishDecimalField:  # noqa: N802 - reads like the field class it makes
@@ -172,15 +171,6 @@ def _own(association_id: int | None) -> None:
     """The object must belong to one of the user's own associations; anything else is not found."""
     if association_id is None or association_id not in current_principal().associations:
         raise NotFound(f"Association {association_id}")
-
-
-def _uploads(field) -> Uploads | None:
-    files = [upload for upload in (field.data or []) if getattr(upload, "filename", None)]
-    if not files:
-        return None
-    config = current_app.config
-    return Uploads(files=files, upload_folder=config["UPLOAD_FOLDER"], max_bytes=config["MAX_PHOTO_BYTES"],
-                   max_pixels=config["MAX_PHOTO_PIXELS"])
 
 
 def _performer_field(form, *, association_id: int | None, municipality_id: int, current: int | None) -> None:
@@ -333,7 +323,7 @@ def log(occurrence_id: int):
             logged = record_completion(
                 principal=principal, occurrence=occurrence, today=today, completed_on=form.completed_on.data,
                 notes=form.notes.data, hours=form.hours.data, people=form.people.data,
-                performed_by_id=_performed_by(form), submission_key=form.token.data, uploads=_uploads(form.photos))
+                performed_by_id=_performed_by(form), submission_key=form.token.data, uploads=uploads_of(form.photos))
         except ValidationError as error:
             message = show_error(form, error)
         else:
@@ -377,7 +367,7 @@ def log_ad_hoc(site_id: int):
                 principal=principal, site=site, today=today, completed_on=form.completed_on.data,
                 task_type_id=form.task_type_id.data, notes=form.notes.data, hours=form.hours.data,
                 people=form.people.data, performed_by_id=_performed_by(form), submission_key=form.token.data,
-                uploads=_uploads(form.photos))
+                uploads=uploads_of(form.photos))
         except ValidationError as error:
             message = show_error(form, error)
         else:
@@ -462,7 +452,7 @@ def edit_completion(completion_id: int):
             warnings = update_completion(
                 principal=principal, completion=completion, now=_now(), today=clock.today(), edit_hours=hours,
                 completed_on=form.completed_on.data, notes=form.notes.data, hours=form.hours.data,
-                people=form.people.data, performed_by_id=_performed_by(form), uploads=_uploads(form.photos))
+                people=form.people.data, performed_by_id=_performed_by(form), uploads=uploads_of(form.photos))
         except ValidationError as error:
             message = show_error(form, error)
         else:
@@ -507,7 +497,7 @@ def fix_deviation(deviation_id: int):
     if form.validate_on_submit():
         try:
             warnings = mark_fixed(principal=principal, deviation=deviation, now=_now(), today=clock.today(),
-                                  note=form.note.data, uploads=_uploads(form.photos))
+                                  note=form.note.data, uploads=uploads_of(form.photos))
         except ValidationError as error:
             message = show_error(form, error)
         else:

@@ -1,12 +1,16 @@
 """Uppföljning pages: inspections and deviations — reviewers and admins write, the association reads its own,
 everyone else gets 404 and the anonymous the login page."""
+import io
 from datetime import date, datetime, timezone
+from pathlib import Path
 
 import pytest
+from PIL import Image
 from sqlalchemy import func, select
 
 from skotsel.extensions import db
 from skotsel.models import AuditEvent, Deviation, Inspection, InspectionResult, Photo
+from skotsel.services.photos import path_of
 from tests.conftest import login
 
 TODAY = date(2026, 6, 20)
@@ -108,6 +112,71 @@ def test_bad_input_re_renders_with_the_reason_and_what_was_typed(client, world, 
     assert message in page
     assert "Min anteckning" in page
     assert count(Inspection) == count(InspectionResult) == count(Deviation) == count(AuditEvent) == 0
+
+
+def stored_files(app) -> set[Path]:
+    return set(Path(app.config["UPLOAD_FOLDER"]).rglob("*"))
+
+
+def png_bytes(color="green") -> bytes:
+    out = io.BytesIO()
+    Image.new("RGB", (40, 30), color).save(out, "PNG")
+    return out.getvalue()
+
+
+def test_photos_per_site_are_kept_with_the_result_and_shown_with_the_deviation(app, client, world, playground):
+    login(client, "granskare@home.example")
+    url = f"/followup/agreements/{world.agreement_a.id}/inspections/new"
+    form = client.get(url).get_data(as_text=True)
+    assert 'enctype="multipart/form-data"' in form and f'name="site_{playground.id}_photos"' in form
+    response = client.submit(url, {
+        **form_data(world, playground),
+        f"site_{playground.id}_photos": [(io.BytesIO(png_bytes("red")), "sandlådan.png"),
+                                         (io.BytesIO(png_bytes("blue")), "gungan.png")],
+        f"site_{world.site_a.id}_photos": [(io.BytesIO(png_bytes()), "gräset.png")],
+    }, content_type="multipart/form-data")
+    assert response.status_code == 302
+    photos = db.session.scalars(select(Photo).order_by(Photo.id)).all()
+    results = {row.site_id: row.id for row in db.session.scalars(select(InspectionResult))}
+    assert {photo.original_name: photo.inspection_result_id for photo in photos} == {
+        "gräset.png": results[world.site_a.id], "sandlådan.png": results[playground.id],
+        "gungan.png": results[playground.id]}
+    assert all(path_of(photo, upload_folder=app.config["UPLOAD_FOLDER"]).exists() for photo in photos)
+
+    inspection = db.session.scalar(select(Inspection))
+    shown = client.get(f"/followup/inspections/{inspection.id}").get_data(as_text=True)
+    assert all(f"/photos/{photo.id}/thumb" in shown for photo in photos)
+    deviation = db.session.scalar(select(Deviation))
+    page = client.get(f"/followup/deviations/{deviation.id}").get_data(as_text=True)
+    assert "Bilder från besiktningen" in page
+    by_name = {photo.original_name: photo.id for photo in photos}
+    assert f"/photos/{by_name['sandlådan.png']}/thumb" in page and f"/photos/{by_name['gräset.png']}/thumb" not in page
+
+    # The association sees the photos of its own inspection; another association does not.
+    client.submit("/logout", page="/profile")
+    login(client, "samordnare@a.example")
+    assert client.get(f"/photos/{by_name['gungan.png']}").status_code == 200
+    assert "Bilder från besiktningen" in client.get(f"/followup/deviations/{deviation.id}").get_data(as_text=True)
+    client.submit("/logout", page="/profile")
+    login(client, "samordnare@b.example")
+    assert client.get(f"/photos/{by_name['gungan.png']}").status_code == 404
+
+
+@pytest.mark.parametrize(("changes", "photo", "message"), [
+    ({}, (b"<script>alert(1)</script>", "bild.png"), "Lekplatsen: "),
+    ({"site_{p}_result": None}, (png_bytes(), "bild.png"), "Ange resultat för Lekplatsen när du bifogar bilder."),
+])
+def test_a_refused_photo_saves_nothing(app, client, world, playground, changes, photo, message):
+    login(client, "granskare@home.example")
+    files_before = stored_files(app)
+    response = client.submit(f"/followup/agreements/{world.agreement_a.id}/inspections/new", {
+        **form_data(world, playground, **changes),
+        f"site_{playground.id}_photos": [(io.BytesIO(photo[0]), photo[1])],
+    }, content_type="multipart/form-data")
+    page = response.get_data(as_text=True)
+    assert response.status_code == 200 and message in page
+    assert count(Inspection) == count(InspectionResult) == count(Deviation) == count(Photo) == 0
+    assert stored_files(app) == files_before
 
 
 # --- deviations ---------------------------------------------------------------------------------------------------
@@ -257,3 +326,53 @@ def test_anonymous_are_sent_to_login(client, world, raise_deviation, path):
     deviation_id = raise_deviation()
     response = client.get(path.format(d=deviation_id, a=world.agreement_a.id))
     assert response.status_code == 302 and "/login" in response.headers["Location"]
+
+
+# --- a site the municipality keeps itself --------------------------------------------------------------------------
+
+
+@pytest.fixture
+def own_site_report(world, make):
+    """A resident's report on a site no association keeps."""
+    beach = make.site(world.home, None, name="Kommunens badplats")
+    deviation = Deviation(municipality_id=world.home.id, source="report", site_id=beach.id, status="open",
+                          description="Trasig stege", created_at=datetime(2026, 6, 10, 8, tzinfo=timezone.utc))
+    db.session.add(deviation)
+    db.session.commit()
+    return deviation.id
+
+
+@pytest.mark.parametrize("email", ["granskare@home.example", "admin@home.example"])
+def test_the_municipality_fixes_and_verifies_a_report_on_a_site_it_keeps(client, world, own_site_report, email):
+    login(client, email)
+    url = f"/followup/deviations/{own_site_report}"
+    page = client.get(url).get_data(as_text=True)
+    assert "Inget avtal omfattar skötselobjektet" in page and f"{url}/fix" in page and f"{url}/verify" not in page
+
+    refused = client.submit(f"{url}/fix", {"note": " "}, page=url)
+    assert refused.status_code == 200 and "Skriv vad som har gjorts." in refused.get_data(as_text=True)
+    assert db.session.get(Deviation, own_site_report).status == "open"
+
+    assert client.submit(f"{url}/fix", {"note": "Ny stege monterad"}, page=url).status_code == 302
+    deviation = db.session.get(Deviation, own_site_report)
+    assert (deviation.status, deviation.fixed_note) == ("fixed", "Ny stege monterad")
+    page = client.get(url).get_data(as_text=True)
+    assert f"{url}/verify" in page and f"{url}/fix" not in page
+    assert client.submit(f"{url}/verify", {"note": ""}, page=url).status_code == 302
+    assert db.session.get(Deviation, own_site_report).status == "verified"
+
+
+def test_the_municipality_cannot_fix_what_an_association_keeps(client, world, raise_deviation):
+    deviation_id = raise_deviation("open")
+    login(client, "admin@home.example")
+    url = f"/followup/deviations/{deviation_id}"
+    assert f"{url}/fix" not in client.get(url).get_data(as_text=True)
+    assert client.submit(f"{url}/fix", {"note": "Gjort"}, page=url).status_code == 403
+    assert db.session.get(Deviation, deviation_id).status == "open"
+
+
+def test_associations_do_not_see_a_report_on_a_site_the_municipality_keeps(client, world, own_site_report):
+    login(client, "samordnare@a.example")
+    url = f"/followup/deviations/{own_site_report}"
+    assert client.get(url).status_code == 404
+    assert client.submit(f"{url}/fix", {"note": "Gjort"}, page="/followup/deviations").status_code == 404
