@@ -96,6 +96,10 @@ class SeasonReport:
     root: Node
     tasks: list[Node]
     weeks: list[tuple[int, Compliance]]
+    #: Open deviations on no row of the tree: on a site no agreement covers (a resident's report on a site the
+    #: municipality keeps itself), or on a site with no agreed task this season. They count in the municipality's
+    #: total and are listed under the tree.
+    unplaced: list[Deviation] = field(default_factory=list)
 
 
 def season_bounds(year: int) -> tuple[date, date]:
@@ -123,6 +127,7 @@ def _open_deviations(municipality_id: int, year: int) -> list[tuple[Deviation, i
     rows = db.session.execute(
         select(Deviation, Occurrence.agreed_task_id)
         .outerjoin(Occurrence, Deviation.occurrence_id == Occurrence.id)
+        .options(joinedload(Deviation.site))
         .where(Deviation.municipality_id == municipality_id, Deviation.status.in_(OPEN_DEVIATION_STATUSES))
         .where(or_(
             Occurrence.due_on.between(first, last),
@@ -207,11 +212,21 @@ def season_report(*, municipality_id: int, municipality_name: str, year: int, to
     # Deviations raised for a site, not for an occurrence, count from the site's row upwards.
     for site_node in sites.values():
         agreement_id, site_id = site_node.key[1], site_node.key[2]
-        for deviation in deviations_by_site.get((agreement_id, site_id), []):
+        for deviation in deviations_by_site.pop((agreement_id, site_id), []):
             site_node.deviations[deviation.status] += 1
+    unplaced = []
+    if task_type_id is None and status in (None, "", "deviations"):  # they have no task type and no occurrences
+        unplaced = sorted(
+            (deviation for found in deviations_by_site.values() for deviation in found
+             if (village_id is None or deviation.site.village_id == village_id)
+             and (not site_kind or deviation.site.kind == site_kind)),
+            key=lambda deviation: (deviation.site.name.casefold(), deviation.id))
     _sum(root)
+    for deviation in unplaced:
+        root.deviations[deviation.status] += 1
     _sort(root, sort)
-    return SeasonReport(year=year, today=today, root=root, tasks=leaves, weeks=_weeks(leaves, by_task))
+    return SeasonReport(year=year, today=today, root=root, tasks=leaves, weeks=_weeks(leaves, by_task),
+                        unplaced=unplaced)
 
 
 def _sum(node: Node) -> None:

@@ -58,6 +58,33 @@ def _with_note(description: str, heading: str, note: str) -> str:
     return f"{description.rstrip()}\n\n{line}" if description.strip() else line
 
 
+def fix_own(*, principal: Principal, deviation: Deviation, note: str | None, now: datetime) -> None:
+    """The municipality puts right a deviation on a site no association keeps (a resident's report on a site the
+    municipality keeps itself): it does the keeper's step, then verifies as usual. A deviation an association keeps
+    is the association's to fix (skotsel.services.completions.fix_deviation)."""
+    _municipality_may(principal, deviation)
+    if deviation.association_id is not None:
+        raise Forbidden(f"Deviation {deviation.id} is kept by an association")
+    new_status = flow.transition(deviation.status, "fix", flow.ASSOCIATION)  # the keeper's move
+    note = (note or "").strip()
+    if not note:
+        raise ValidationError("Skriv vad som har gjorts.", "Say what was done.", field="note")
+    note = _clean_note(note, required=False)
+    with transaction():
+        changes = audit.apply_changes(deviation, {"status": new_status, "fixed_note": note, "fixed_at": now,
+                                                  "fixed_by_id": principal.user_id})
+        audit.record(actor_id=principal.user_id, action="update", obj=deviation,
+                     label=f"Avvikelse på {deviation.site.name}", changes=changes, parent=deviation.site)
+
+
+def keeper_actions(deviation: Deviation) -> list[str]:
+    """What the municipality may do to a deviation as the keeper of its site: ["fix"] while a deviation on a site
+    no association keeps is open or reopened, otherwise nothing."""
+    if deviation.association_id is None and deviation.status in flow.OPEN_STATUSES:
+        return ["fix"]
+    return []
+
+
 def verify(*, principal: Principal, deviation: Deviation, note: str | None, now: datetime) -> None:
     """The municipality accepts the association's fix: the deviation is closed (verifierad)."""
     _municipality_may(principal, deviation)

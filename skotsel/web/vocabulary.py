@@ -2,7 +2,7 @@
 translated by Babel, and numbers in the reader's format."""
 from decimal import Decimal
 
-from flask_babel import format_decimal, gettext as _, lazy_gettext as _l
+from flask_babel import format_decimal, gettext as _, lazy_gettext as _l, ngettext
 
 SITE_KIND_LABELS = {"green_space": _l("Grönyta"), "beach": _l("Badplats"), "playground": _l("Lekplats"),
                     "other": _l("Övrigt")}
@@ -11,6 +11,19 @@ ROLE_LABELS = {"admin": _l("Administratör"), "reviewer": _l("Granskare"), "coor
 AGREEMENT_STATUS_LABELS = {"draft": _l("Utkast"), "active": _l("Gällande"), "ended": _l("Avslutat")}
 DEVIATION_STATUS_LABELS = {"open": _l("Öppen"), "fixed": _l("Åtgärdad"), "verified": _l("Verifierad"),
                            "reopened": _l("Återöppnad")}
+
+
+def deviation_count_text(status: str, count: int) -> str:
+    """'1 öppen', '2 öppna', '3 åtgärdade ej verifierade' … for the split of a row's open deviations."""
+    if status == "open":
+        return ngettext("%(num)d öppen", "%(num)d öppna", count)
+    if status == "fixed":
+        return ngettext("%(num)d åtgärdad ej verifierad", "%(num)d åtgärdade ej verifierade", count)
+    if status == "reopened":
+        return ngettext("%(num)d återöppnad", "%(num)d återöppnade", count)
+    return ngettext("%(num)d verifierad", "%(num)d verifierade", count)
+
+
 SETTLEMENT_STATUS_LABELS = {"proposed": _l("Förslag"), "approved": _l("Godkänd"), "rejected": _l("Underkänd")}
 
 
@@ -46,6 +59,7 @@ def compensation_text(agreement) -> str:
 def template_globals() -> dict:
     return {"site_kind_labels": SITE_KIND_LABELS, "role_labels": ROLE_LABELS, "status_labels": AGREEMENT_STATUS_LABELS,
             "deviation_status_labels": DEVIATION_STATUS_LABELS, "compensation_text": compensation_text,
+            "deviation_count_text": deviation_count_text,
             "number": number,
             # The log shows any object's stored status code in words; the codes of the kinds never clash.
             "logged_status_labels": {**AGREEMENT_STATUS_LABELS, **DEVIATION_STATUS_LABELS,

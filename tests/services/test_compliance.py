@@ -199,3 +199,24 @@ def test_other_municipality_is_not_counted(make):
     build_season(make, name="Osby kommun", code="1273")
     assert numbers(report(season).root) == (9, 3, 1, 3, 1, 43, 2)
     assert len(compliance.overdue(municipality_id=season.home.id, today=TODAY)) == 3
+
+
+def test_a_report_on_a_site_no_agreement_covers_is_listed_and_counted_for_the_municipality(make):
+    season = build_season(make)
+    beach = make.site(season.home, None, name="Kommunens badplats", village=season.virestad)
+    db.session.add(Deviation(municipality_id=season.home.id, source="report", agreement_id=None, site_id=beach.id,
+                             description="Trasig stege", status="open",
+                             created_at=datetime(2026, 7, 1, 8, tzinfo=timezone.utc)))
+    db.session.commit()
+
+    result = report(season)
+    assert [deviation.description for deviation in result.unplaced] == ["Trasig stege"]
+    assert result.root.open_deviations == 3  # the two of the fixture and the report
+    assert ("site", "Kommunens badplats") not in rows_by_name(result)
+    # Filters by place still apply; a filter on task type or occurrence status leaves them out.
+    assert report(season, village_id=season.virestad.id).unplaced == result.unplaced
+    assert report(season, village_id=season.hallaryd.id).unplaced == []
+    assert report(season, site_kind="playground").unplaced == []
+    assert report(season, status="deviations").unplaced == result.unplaced
+    assert report(season, status="missed").unplaced == []
+    assert report(season, task_type_id=season.mowing.id).unplaced == []

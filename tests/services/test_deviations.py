@@ -10,7 +10,7 @@ from skotsel.extensions import db
 from skotsel.models import AuditEvent, Deviation, Notification
 from skotsel.services.access import Forbidden, Principal
 from skotsel.services.completions import fix_deviation
-from skotsel.services.deviations import remind_due_deviations, reopen, verify
+from skotsel.services.deviations import fix_own, remind_due_deviations, reopen, verify
 from tests.smtp import smtp  # noqa: F401
 
 NOW = datetime(2026, 6, 20, 10, 0, tzinfo=timezone.utc)
@@ -180,3 +180,22 @@ def test_the_status_pass_job_sends_the_reminder_and_says_so(app, world, raise_de
     assert len(smtp.messages) == 1
     jobs.run_job(app, next(job for job in jobs.JOBS if job.id == "status-pass"), TODAY)
     assert len(smtp.messages) == 1
+
+
+def test_the_municipality_fixes_its_own_sites_deviation_once_and_nobody_else_may(world, make):
+    beach = make.site(world.home, None, name="Kommunens badplats")
+    deviation = Deviation(municipality_id=world.home.id, source="report", site_id=beach.id, status="open",
+                          description="Trasig stege")
+    db.session.add(deviation)
+    db.session.commit()
+    with pytest.raises(Forbidden):
+        fix_own(principal=principal(world.coordinator_a), deviation=deviation, note="Gjort", now=NOW)
+    with pytest.raises(Forbidden):  # a completion-style fix needs an association to act for
+        fix_deviation(principal=principal(world.admin), deviation=deviation, now=NOW, today=TODAY, note="Gjort")
+    fix_own(principal=principal(world.reviewer), deviation=deviation, note="Ny stege", now=NOW)
+    deviation = reload(deviation)
+    assert (deviation.status, deviation.fixed_by_id, deviation.fixed_at) == ("fixed", world.reviewer.id, NOW)
+    with pytest.raises(ValidationError, match="En avvikelse som är åtgärdad kan inte markeras som åtgärdad."):
+        fix_own(principal=principal(world.reviewer), deviation=deviation, note="Igen", now=NOW)
+    assert db.session.scalar(select(func.count(AuditEvent.id)).where(AuditEvent.object_id == deviation.id,
+                                                                     AuditEvent.object_type == "Deviation")) == 1

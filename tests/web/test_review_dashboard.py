@@ -63,6 +63,27 @@ def test_dashboard_shows_the_hand_computed_numbers(client, season):
     assert rows["Skötselmoment: Tillsyn"] == ["3", "100 %", "1", "0", "0", "1", "0"]
 
 
+def test_a_report_on_a_site_the_municipality_keeps_is_listed_under_the_tree(client, season, make):
+    from datetime import datetime, timezone
+
+    from skotsel.models import Deviation
+
+    beach = make.site(season.home, None, name="Kommunens badplats", village=season.virestad)
+    deviation = Deviation(municipality_id=season.home.id, source="report", site_id=beach.id, status="open",
+                          description="Trasig stege vid bryggan", reporter_email="någon@example.com",
+                          created_at=datetime(2026, 7, 1, 8, tzinfo=timezone.utc))
+    db.session.add(deviation)
+    db.session.commit()
+    login(client, "granskare@home.example")
+    page = client.get("/review/?year=2026").get_data(as_text=True)
+    assert tree(client)["Kommun: Älmhult kommun"][-1].startswith("3 (2 öppna")
+    assert table(page, "unplaced")[1] == ["Kommunens badplats", "Trasig stege vid bryggan", "Öppen", "—"]
+    assert f"/followup/deviations/{deviation.id}" in page
+    assert "någon@example.com" not in page
+    assert "Avvikelser utanför avtalen" not in client.get(
+        f"/review/?year=2026&village={season.hallaryd.id}").get_data(as_text=True)
+
+
 def test_default_year_is_the_current_one(client, season):
     login(client, "admin@home.example")
     page = client.get("/review/").get_data(as_text=True)
