@@ -4,6 +4,9 @@ VENV := .venv
 BIN := $(VENV)/bin
 FLASK := $(BIN)/flask --app skotsel
 INSTALLED := $(VENV)/.installed
+# ical.js for the calendar-feed tests (tests/js); installed only where npm exists, else those tests skip.
+JS_INSTALLED := tests/js/node_modules/.installed
+NPM := $(shell command -v npm 2>/dev/null)
 
 .PHONY: run test translations extract-messages clean
 
@@ -11,6 +14,10 @@ $(INSTALLED): requirements.txt
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --disable-pip-version-check -r requirements.txt
 	touch $(INSTALLED)
+
+$(JS_INSTALLED): tests/js/package.json tests/js/package-lock.json
+	cd tests/js && npm ci --no-audit --no-fund --loglevel=error
+	touch $@
 
 translations: $(INSTALLED)
 	$(BIN)/pybabel -q compile -d skotsel/translations
@@ -32,7 +39,7 @@ run: translations
 	$(FLASK) scheduler & scheduler=$$!; \
 	$(FLASK) run --host 127.0.0.1 --port 5000
 
-test: translations
+test: translations $(if $(NPM),$(JS_INSTALLED))
 	$(BIN)/pytest -n 2
 
 # Refresh the message catalogue after changing user-visible text; then translate the new entries in en/.
@@ -41,4 +48,4 @@ extract-messages: $(INSTALLED)
 	$(BIN)/pybabel update --no-fuzzy-matching --ignore-obsolete -i skotsel/translations/messages.pot -d skotsel/translations
 
 clean:
-	rm -rf $(VENV)
+	rm -rf $(VENV) tests/js/node_modules

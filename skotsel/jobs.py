@@ -50,6 +50,16 @@ def status_pass_job(today: date) -> object:
     return "; ".join(str(part) for part in (result, *done)) if done else result
 
 
+def feeds_job(today: date) -> object:
+    """Compare every published calendar event with what it shows today, so that a status that flipped overnight
+    (due → försenad → missad) raises the event's SEQUENCE now, before the next poll."""
+    from datetime import timezone
+
+    from skotsel.services.feeds import refresh_all
+
+    return refresh_all(today=today, now=datetime.now(timezone.utc))
+
+
 def reminders_job(today: date) -> object:
     """Send reminder e-mails and the weekly digests."""
     from skotsel.services.reminders import send_reminders
@@ -72,10 +82,12 @@ class Job:
 # The nightly jobs run at 03:15 and 03:45, not at 02:xx: in Europe/Stockholm 02:00–02:59 does not exist on the spring
 # Sunday and happens twice on the autumn Sunday, and APScheduler 3.11 fires a 02:15 cron job twice on the autumn
 # Sunday (tests/test_jobs.py pins this). Every time from 03:00 on exists exactly once every day.
-# The order is the order run_once and the startup catch-up use: plan first, then judge what was missed, then remind.
+# The order is the order run_once and the startup catch-up use: plan first, then judge what was missed, then stamp
+# the calendar events whose status flipped, then remind.
 JOBS: tuple[Job, ...] = (
     Job("extend-horizon", extend_horizon_job, {"hour": 3, "minute": 15}, "03:15"),
     Job("status-pass", status_pass_job, {"hour": 3, "minute": 45}, "03:45"),
+    Job("feeds", feeds_job, {"hour": 4, "minute": 0}, "04:00"),
     Job("reminders", reminders_job, {"hour": "7-20", "minute": 0}, "07–20 varje timme"),
 )
 

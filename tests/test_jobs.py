@@ -21,7 +21,7 @@ from skotsel import jobs
 from skotsel.jobs import STOCKHOLM
 
 ROOT = Path(__file__).resolve().parent.parent
-JOB_IDS = ["extend-horizon", "status-pass", "reminders"]
+JOB_IDS = ["extend-horizon", "status-pass", "feeds", "reminders"]
 
 
 class Calls:
@@ -73,7 +73,7 @@ def wall_clock(moment: datetime) -> str:
 
 
 
-def test_the_scheduler_has_the_three_jobs_with_fixed_ids_and_safe_options(app, monkeypatch):
+def test_the_scheduler_has_its_jobs_with_fixed_ids_and_safe_options(app, monkeypatch):
     added = []
     from apscheduler.schedulers.blocking import BlockingScheduler
 
@@ -92,7 +92,8 @@ def test_the_scheduler_has_the_three_jobs_with_fixed_ids_and_safe_options(app, m
     scheduled = scheduler.get_jobs()
     assert [job.id for job in scheduled] == JOB_IDS
     assert [str(job.trigger) for job in scheduled] == [
-        "cron[hour='3', minute='15']", "cron[hour='3', minute='45']", "cron[hour='7-20', minute='0']",
+        "cron[hour='3', minute='15']", "cron[hour='3', minute='45']", "cron[hour='4', minute='0']",
+        "cron[hour='7-20', minute='0']",
     ]
     for job in scheduled:
         assert str(job.trigger.timezone) == "Europe/Stockholm"
@@ -100,13 +101,13 @@ def test_the_scheduler_has_the_three_jobs_with_fixed_ids_and_safe_options(app, m
     assert all(kwargs["replace_existing"] for kwargs in added)
     # Each job is due at once, in table order, so a scheduler that was down catches up on start.
     starts = [job.next_run_time for job in scheduled]
-    assert starts == sorted(starts) and len(set(starts)) == 3
+    assert starts == sorted(starts) and len(set(starts)) == len(JOB_IDS)
     assert before <= starts[0] and starts[-1] - before < timedelta(seconds=5)
 
 
 def test_the_startup_line_names_every_job_and_its_time():
     assert jobs.describe_schedule() == ("Schemaläggaren startad: extend-horizon 03:15, status-pass 03:45, "
-                                        "reminders 07–20 varje timme (Europe/Stockholm)")
+                                        "feeds 04:00, reminders 07–20 varje timme (Europe/Stockholm)")
 
 
 
@@ -121,7 +122,8 @@ def test_apscheduler_would_run_a_0215_job_twice_or_an_hour_late_on_the_dst_sunda
         assert fired == ["2026-03-29 03:15 CEST"]
 
 
-@pytest.mark.parametrize(("job_id", "clock"), [("extend-horizon", "03:15"), ("status-pass", "03:45")])
+@pytest.mark.parametrize(("job_id", "clock"), [("extend-horizon", "03:15"), ("status-pass", "03:45"),
+                                              ("feeds", "04:00")])
 @pytest.mark.parametrize("days", [
     pytest.param((date(2026, 3, 28), date(2026, 3, 29), date(2026, 3, 30)), id="spring-forward"),
     pytest.param((date(2026, 10, 24), date(2026, 10, 25), date(2026, 10, 26)), id="fall-back"),
@@ -159,7 +161,7 @@ def test_a_failing_job_is_logged_with_its_traceback_and_the_next_jobs_still_run(
     assert calls.ids == JOB_IDS
     assert results[0] == ("extend-horizon", "extend-horizon klar för 2026-06-01")
     assert results[1][0] == "status-pass" and isinstance(results[1][1], RuntimeError)
-    assert results[2] == ("reminders", "reminders klar för 2026-06-01")
+    assert results[3] == ("reminders", "reminders klar för 2026-06-01")
     [record] = caplog.records
     assert "status-pass" in record.getMessage() and record.exc_info[0] is RuntimeError
 
@@ -180,14 +182,18 @@ def test_the_real_jobs_call_the_services_with_today_and_the_config(app, monkeypa
     schedule.status_pass = lambda *, today: seen.append(("status_pass", today)) or "granskat"
     reminders = types.ModuleType("skotsel.services.reminders")
     reminders.send_reminders = lambda *, today, config: seen.append(("send_reminders", today, config)) or "skickat"
+    feeds = types.ModuleType("skotsel.services.feeds")
+    feeds.refresh_all = lambda *, today, now: seen.append(("refresh_all", today, now.tzinfo is not None)) or "stämplat"
     monkeypatch.setitem(sys.modules, "skotsel.services.schedule", schedule)
     monkeypatch.setitem(sys.modules, "skotsel.services.reminders", reminders)
+    monkeypatch.setitem(sys.modules, "skotsel.services.feeds", feeds)
 
     results = jobs.run_once(app, date(2026, 6, 1))
 
-    assert results == [("extend-horizon", "planerat"), ("status-pass", "granskat"), ("reminders", "skickat")]
+    assert results == [("extend-horizon", "planerat"), ("status-pass", "granskat"), ("feeds", "stämplat"),
+                       ("reminders", "skickat")]
     assert seen == [("extend_horizon", date(2026, 6, 1)), ("status_pass", date(2026, 6, 1)),
-                    ("send_reminders", date(2026, 6, 1), app.config)]
+                    ("refresh_all", date(2026, 6, 1), True), ("send_reminders", date(2026, 6, 1), app.config)]
 
 
 def test_run_jobs_once_prints_a_line_per_job_for_the_given_day(app, calls):
@@ -226,7 +232,7 @@ def test_a_started_scheduler_catches_up_at_once_in_table_order(app, calls):
     thread.start()
     try:
         deadline = time.monotonic() + 10
-        while len(calls.recorded) < 3 and time.monotonic() < deadline:
+        while len(calls.recorded) < len(JOB_IDS) and time.monotonic() < deadline:
             time.sleep(0.02)
         next_runs = {job.id: wall_clock(job.next_run_time)[11:16] for job in scheduler.get_jobs()}
     finally:
@@ -236,6 +242,7 @@ def test_a_started_scheduler_catches_up_at_once_in_table_order(app, calls):
     assert all(in_context for _, _, in_context in calls.recorded)
     # After catching up, each job waits for its regular time.
     assert next_runs["extend-horizon"] == "03:15" and next_runs["status-pass"] == "03:45"
+    assert next_runs["feeds"] == "04:00"
     assert next_runs["reminders"].endswith(":00")
     assert not thread.is_alive()
 

@@ -2,6 +2,7 @@
 from skotsel.models.audit import AuditEvent
 from skotsel.models.agreements import AgreedTask, Agreement
 from skotsel.models.catalogue import TaskType
+from skotsel.models.feeds import FeedEvent, FeedToken
 from skotsel.models.review import Inspection, InspectionResult, Settlement
 from skotsel.models.schedule import Completion, Deviation, Notification, Occurrence, Photo
 from skotsel.models.organisations import Association, Municipality, Village
@@ -14,6 +15,8 @@ __all__ = [
     "Association",
     "Completion",
     "Deviation",
+    "FeedEvent",
+    "FeedToken",
     "AuditEvent",
     "Inspection",
     "InspectionResult",

@@ -20,6 +20,7 @@ from skotsel.models import (
     AuditEvent,
     Completion,
     Deviation,
+    FeedToken,
     Inspection,
     InspectionResult,
     Invitation,
@@ -154,6 +155,9 @@ def read_scope(principal: Principal, model: type) -> ColumnElement[bool]:
         return or_(User.id == principal.user_id, User.id.in_(visible))
     if model is AuditEvent:
         return _in(AuditEvent.municipality_id, principal.admin_of)
+    if model is FeedToken:
+        # A calendar link is its owner's alone: not even an admin sees another person's.
+        return FeedToken.user_id == principal.user_id if principal.user_id is not None else false()
     raise TypeError(f"no access rule for {model.__name__}")
 
 
@@ -161,6 +165,8 @@ def can_write(principal: Principal, obj) -> bool:
     """Whether the principal may change or delete `obj` (which they can already read)."""
     if isinstance(obj, AuditEvent):
         return False  # the log is never edited, by anyone
+    if isinstance(obj, FeedToken):
+        return principal.user_id is not None and obj.user_id == principal.user_id
     municipality_id = obj.id if isinstance(obj, Municipality) else getattr(obj, "municipality_id", None)
     if municipality_id in principal.admin_of:
         return True

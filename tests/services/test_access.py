@@ -5,8 +5,8 @@ import pytest
 
 from skotsel.extensions import db
 from skotsel.models import (
-    AgreedTask, Agreement, Association, AuditEvent, Completion, Deviation, Invitation, Membership, Municipality,
-    Notification, Occurrence, Site, TaskType, User, Village,
+    AgreedTask, Agreement, Association, AuditEvent, Completion, Deviation, FeedToken, Invitation, Membership,
+    Municipality, Notification, Occurrence, Site, TaskType, User, Village,
 )
 from skotsel.services.access import Forbidden, NotFound, Principal, load, visible
 
@@ -18,16 +18,16 @@ OBJECTS = ("municipality_home", "village_home", "task_type_home", "association_a
            "association_c", "site_a", "site_b", "site_c", "agreement_a", "agreement_b", "agreement_c",
            "task_a", "task_b", "task_c", "membership_member_a", "membership_coordinator_b", "user_member_a",
            "audit_home", "invitation_a", "occurrence_a", "occurrence_c", "completion_a", "deviation_a",
-           "notification_a")
+           "notification_a", "feed_token_member_a")
 EXPECTED = {
-    #                  mun vil typ asA asB asC siA siB siC agA agB agC taA taB taC msA msB usA aud inA ocA ocC coA deA noA
-    "anonymous":     " -   -   -   -   -   -   -   -   -   -   -   -   -   -   -   -   -   -   -   -   -   -   -   -   - ",
-    "member_a":      " r   r   r   r   -   -   r   -   -   r   -   -   r   -   -   r   -   r   -   r   r   -   r   r   - ",
-    "coordinator_a": " r   r   r   r   -   -   r   -   -   r   -   -   r   -   -   w   -   r   -   w   r   -   r   r   r ",
-    "coordinator_b": " r   r   r   -   r   -   -   r   -   -   r   -   -   r   -   -   w   -   -   -   -   -   -   -   - ",
-    "reviewer":      " r   r   r   r   r   -   r   r   -   r   r   -   r   r   -   r   r   r   -   r   r   -   r   w   - ",
-    "admin":         " w   w   w   w   w   -   w   w   -   w   w   -   w   w   -   w   w   r   r   w   w   -   w   w   w ",
-    "other_admin":   " -   -   -   -   -   w   -   -   w   -   -   w   -   -   w   -   -   -   -   -   -   w   -   -   - ",
+    #                  mun vil typ asA asB asC siA siB siC agA agB agC taA taB taC msA msB usA aud inA ocA ocC coA deA noA ftA
+    "anonymous":     " -   -   -   -   -   -   -   -   -   -   -   -   -   -   -   -   -   -   -   -   -   -   -   -   -   - ",
+    "member_a":      " r   r   r   r   -   -   r   -   -   r   -   -   r   -   -   r   -   r   -   r   r   -   r   r   -   w ",
+    "coordinator_a": " r   r   r   r   -   -   r   -   -   r   -   -   r   -   -   w   -   r   -   w   r   -   r   r   r   - ",
+    "coordinator_b": " r   r   r   -   r   -   -   r   -   -   r   -   -   r   -   -   w   -   -   -   -   -   -   -   -   - ",
+    "reviewer":      " r   r   r   r   r   -   r   r   -   r   r   -   r   r   -   r   r   r   -   r   r   -   r   w   -   - ",
+    "admin":         " w   w   w   w   w   -   w   w   -   w   w   -   w   w   -   w   w   r   r   w   w   -   w   w   w   - ",
+    "other_admin":   " -   -   -   -   -   w   -   -   w   -   -   w   -   -   w   -   -   -   -   -   -   w   -   -   -   - ",
 }
 
 
@@ -54,7 +54,9 @@ def _objects(world):
     notification = Notification(municipality_id=world.home.id, key="reminder:x", kind="reminder",
                                 user_id=world.member_a.id, association_id=world.a.id, recipient="medlem@a.example",
                                 status="failed", last_error="550 Mailbox unavailable")
-    db.session.add_all([completion, deviation, notification])
+    feed_token = FeedToken(municipality_id=world.home.id, user_id=world.member_a.id, kind="personal",
+                           token_hash="1" * 64)
+    db.session.add_all([completion, deviation, notification, feed_token])
     db.session.commit()
     return {
         "municipality_home": world.home, "village_home": world.village, "task_type_home": world.task_type,
@@ -67,6 +69,7 @@ def _objects(world):
         "user_member_a": world.member_a, "audit_home": event, "invitation_a": invitation,
         "occurrence_a": occurrences["a"], "occurrence_c": occurrences["c"], "completion_a": completion,
         "deviation_a": deviation, "notification_a": notification,
+        "feed_token_member_a": feed_token,
     }
 
 

@@ -1,0 +1,453 @@
+"""Kalenderflöden: what a calendar subscription carries, the secret tokens behind the URLs, and the change tracking
+that makes SEQUENCE and LAST-MODIFIED rise exactly when something visible in an event changes.
+
+An event's *facts* (EventFacts) are everything it shows, in Swedish and English, independent of who reads it. Their
+fingerprint is compared with the one stored in FeedEvent the last time the event was published: a different
+fingerprint raises SEQUENCE and stamps the change; the same fingerprint changes nothing, so an unchanged feed is the
+same bytes on every poll. `sync_events` is called when a feed is built (the first poll after a change stamps it) and
+by the nightly job over every municipality's window (a status that flips because a date passed is stamped then).
+
+Rendering the facts as iCalendar is the web layer's (skotsel.web.calendar); this module knows no words but the facts.
+"""
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+import re
+import secrets
+from collections import defaultdict
+from dataclasses import dataclass, fields
+from functools import cached_property
+from datetime import date, datetime, timedelta
+
+from dateutil.relativedelta import relativedelta
+from sqlalchemy import and_, or_, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import joinedload, selectinload
+
+from skotsel.domain.errors import ValidationError
+from skotsel.extensions import db
+from skotsel.models import (
+    AgreedTask,
+    Agreement,
+    Association,
+    Completion,
+    Deviation,
+    FeedEvent,
+    FeedToken,
+    Inspection,
+    Municipality,
+    Occurrence,
+    Site,
+    User,
+)
+from skotsel.services import audit, transaction
+from skotsel.services.access import Forbidden, NotFound, Principal, can_write, load
+from skotsel.services.agreements import describe_agreed_task
+from skotsel.services.schedule import states
+
+#: The published window: the past 60 days and the next 13 months (CALENDAR.md: Google refuses feeds over 1 MB).
+PAST_DAYS = 60
+FUTURE_MONTHS = 13
+#: Random bytes in a token: 256 bits, URL-safe base64 without padding (43 characters).
+TOKEN_BYTES = 32
+TOKEN_PATTERN = re.compile(r"[A-Za-z0-9_-]{43}")
+#: A poll writes last_used_at at most this often, so that polling stays a read.
+USED_RESOLUTION = timedelta(hours=1)
+#: Words that look like an e-mail address or a phone number are left out of every feed (a resident may have typed
+#: theirs into a report).
+_EMAIL = re.compile(r"[^\s@<>()\[\],;:]+@[^\s@<>()\[\],;:]+\.[^\s@<>()\[\],;:]+")
+_PHONE = re.compile(r"(?<![\w-])(?:\+|00)?\d(?:[\s-]?\d){6,}(?![\w-])")
+MAX_DETAIL = 300
+
+
+def window(today: date) -> tuple[date, date]:
+    """The first and last day a feed covers."""
+    return today - timedelta(days=PAST_DAYS), today + relativedelta(months=FUTURE_MONTHS)
+
+
+# --- tokens ----------------------------------------------------------------------------------------------------
+
+
+def hash_token(token: str) -> str:
+    return hashlib.sha256(token.encode("ascii")).hexdigest()
+
+
+def _check_scope(principal: Principal, kind: str, *, association_id: int | None, site_id: int | None) -> int:
+    """The municipality a feed of this kind and scope belongs to, if the principal may have it; else NotFound."""
+    if kind == "personal":
+        if not principal.associations:
+            raise NotFound("personal feed without an association")
+        return min(principal.association_municipality.values())
+    if kind == "staff":
+        if not principal.staff_of:
+            raise NotFound("staff feed for someone who is not staff")
+        return principal.home_municipality_id
+    if kind == "association":
+        return load(principal, Association, association_id).municipality_id
+    if kind == "site":
+        return load(principal, Site, site_id).municipality_id
+    raise NotFound(f"feed kind {kind!r}")
+
+
+def create_token(*, principal: Principal, kind: str, association_id: int | None = None,
+                 site_id: int | None = None) -> tuple[FeedToken, str]:
+    """A new calendar link for the principal; returns the row and the token, which is shown once and never stored."""
+    if principal.user_id is None:
+        raise Forbidden("FeedToken")
+    association_id = association_id if kind == "association" else None
+    site_id = site_id if kind == "site" else None
+    municipality_id = _check_scope(principal, kind, association_id=association_id, site_id=site_id)
+    token = secrets.token_urlsafe(TOKEN_BYTES)
+    with transaction():
+        row = FeedToken(municipality_id=municipality_id, user_id=principal.user_id, kind=kind,
+                        association_id=association_id, site_id=site_id, token_hash=hash_token(token))
+        db.session.add(row)
+        db.session.flush()
+        audit.record_create(actor_id=principal.user_id, obj=row, label=f"Kalenderlänk ({kind})",
+                            fields=("kind", "association_id", "site_id"))
+    return row, token
+
+
+def revoke_token(*, principal: Principal, feed_token: FeedToken, now: datetime) -> None:
+    """Turn a calendar link off: the next poll gets 404."""
+    if not can_write(principal, feed_token):
+        raise NotFound(f"FeedToken {feed_token.id}")
+    if feed_token.revoked_at is not None:
+        raise ValidationError("Kalenderlänken är redan återkallad.", "The calendar link is already revoked.")
+    with transaction():
+        changes = audit.apply_changes(feed_token, {"revoked_at": now})
+        audit.record(actor_id=principal.user_id, action="update", obj=feed_token,
+                     label=f"Kalenderlänk ({feed_token.kind}) återkallad", changes=changes)
+
+
+def rotate_token(*, principal: Principal, feed_token: FeedToken, now: datetime) -> tuple[FeedToken, str]:
+    """Replace a calendar link with a new one of the same kind and scope (the old one stops working)."""
+    with transaction():
+        revoke_token(principal=principal, feed_token=feed_token, now=now)
+        return create_token(principal=principal, kind=feed_token.kind, association_id=feed_token.association_id,
+                            site_id=feed_token.site_id)
+
+
+def tokens_of(principal: Principal) -> list[FeedToken]:
+    """The principal's calendar links that still work, newest first."""
+    if principal.user_id is None:
+        return []
+    return list(db.session.scalars(
+        select(FeedToken).where(FeedToken.user_id == principal.user_id, FeedToken.revoked_at.is_(None))
+        .options(joinedload(FeedToken.association), joinedload(FeedToken.site))
+        .order_by(FeedToken.created_at.desc(), FeedToken.id.desc())))
+
+
+def find(token: str) -> tuple[FeedToken, Principal] | None:
+    """The working calendar link behind `token` and its owner's rights today, or None: malformed, unknown, revoked,
+    its owner deactivated, or the scope no longer theirs (a member who left the association)."""
+    if not TOKEN_PATTERN.fullmatch(token or ""):
+        return None
+    digest = hash_token(token)
+    row = db.session.scalar(
+        select(FeedToken).where(FeedToken.token_hash == digest, FeedToken.revoked_at.is_(None))
+        .options(joinedload(FeedToken.user).selectinload(User.memberships)))
+    if row is None or not hmac.compare_digest(row.token_hash, digest):
+        return None
+    principal = Principal.of(row.user)
+    try:
+        municipality_id = _check_scope(principal, row.kind, association_id=row.association_id, site_id=row.site_id)
+    except NotFound:
+        return None
+    if row.kind == "staff" and municipality_id != row.municipality_id:
+        return None  # staff of another municipality now
+    return row, principal
+
+
+def mark_used(row: FeedToken, now: datetime) -> None:
+    """Remember when the link was last polled, at most once an hour (a poll should not be a write)."""
+    if row.last_used_at is None or now - row.last_used_at >= USED_RESOLUTION:
+        db.session.execute(update(FeedToken).where(FeedToken.id == row.id).values(last_used_at=now))
+        db.session.commit()
+
+
+def record_body(row: FeedToken, etag: str, now: datetime) -> datetime:
+    """The time the link's body last changed: now if `etag` differs from the body served before."""
+    if row.body_etag == etag and row.body_changed_at is not None:
+        return row.body_changed_at
+    db.session.execute(update(FeedToken).where(FeedToken.id == row.id)
+                       .values(body_etag=etag, body_changed_at=now))
+    db.session.commit()
+    return now
+
+
+# --- facts -----------------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class EventFacts:
+    """Everything one published event shows; two events with the same facts look the same in every calendar."""
+
+    kind: str  # occurrence, deviation or inspection
+    object_id: int
+    day: date
+    #: The status key: an occurrence's (upcoming, due, overdue, done, done_late, missed, excused), a deviation's
+    #: (open, fixed, verified, reopened) or "inspection".
+    status: str
+    title_sv: str
+    title_en: str
+    site: str = ""
+    place: str = ""
+    lat: float | None = None
+    lon: float | None = None
+    done_on: date | None = None
+    done_by: str = ""
+    level_sv: str = ""
+    level_en: str = ""
+    detail: str = ""
+    #: Days before the event the reminder goes off; None: no reminder (done, closed, or past).
+    alarm_days: int | None = None
+    #: The page the event links to, as an endpoint name and its id.
+    link: tuple[str, int] = ("", 0)
+
+    @property
+    def uid_key(self) -> tuple[str, int]:
+        return self.kind, self.object_id
+
+    @cached_property
+    def fingerprint(self) -> str:
+        values = [getattr(self, item.name) for item in fields(self)]
+        return hashlib.sha256(json.dumps(values, default=str, ensure_ascii=False).encode("utf-8")).hexdigest()
+
+
+def clean_detail(text: str | None) -> str:
+    """Free text fit for a feed: no e-mail addresses or phone numbers, one paragraph, at most MAX_DETAIL characters."""
+    text = _PHONE.sub("…", _EMAIL.sub("…", text or ""))
+    text = " ".join(text.split())
+    return text if len(text) <= MAX_DETAIL else text[:MAX_DETAIL - 1].rstrip() + "…"
+
+
+def _place(site: Site) -> str:
+    return site.village.name if site.village is not None else ""
+
+
+def _occurrence_facts(occurrences: list[Occurrence], *, today: date) -> list[EventFacts]:
+    if not occurrences:
+        return []
+    found = states(occurrences, today=today)  # loads the agreed tasks with their task types and agreements
+    task_ids = {occurrence.agreed_task_id for occurrence in occurrences}
+    site_ids = {occurrence.agreed_task.site_id for occurrence in occurrences}
+    # In the identity map, so task.site below needs no query of its own.
+    db.session.scalars(select(Site).where(Site.id.in_(site_ids)).options(joinedload(Site.village))).all()
+    performers: dict[tuple[int, date], str] = {}
+    for task_id, completed_on, name in db.session.execute(
+        select(Occurrence.agreed_task_id, Completion.completed_on, User.name)
+        .join(Completion.occurrence).outerjoin(User, User.id == Completion.user_id)
+        .where(Occurrence.agreed_task_id.in_(task_ids))
+        .order_by(Completion.id)
+    ):
+        performers.setdefault((task_id, completed_on), name or "")
+    levels: dict[int, tuple[str, str]] = {}
+    facts = []
+    for state in found:
+        occurrence = state.occurrence
+        task = occurrence.agreed_task
+        site = task.site
+        if task.id not in levels:
+            levels[task.id] = (describe_agreed_task(task, "sv"), describe_agreed_task(task, "en"))
+        status = "overdue" if state.overdue else state.status.value
+        settled = status in ("done", "done_late", "missed", "excused")
+        facts.append(EventFacts(
+            kind="occurrence", object_id=occurrence.id, day=occurrence.due_on, status=status,
+            title_sv=task.task_type.name_sv, title_en=task.task_type.name_en, site=site.name, place=_place(site),
+            lat=site.lat, lon=site.lon, done_on=state.completed_on,
+            done_by=performers.get((task.id, state.completed_on), "") if state.completed_on else "",
+            level_sv=levels[task.id][0], level_en=levels[task.id][1],
+            alarm_days=None if settled or occurrence.due_on < today else task.reminder_lead_days,
+            link=("schedule.occurrence", occurrence.id),
+        ))
+    return facts
+
+
+def _deviation_facts(deviations: list[Deviation], *, today: date) -> list[EventFacts]:
+    facts = []
+    for deviation in deviations:
+        site = deviation.site
+        still_open = deviation.status in ("open", "reopened")
+        facts.append(EventFacts(
+            kind="deviation", object_id=deviation.id, day=deviation.fix_by_on, status=deviation.status,
+            title_sv="Avvikelse", title_en="Deviation", site=site.name, place=_place(site), lat=site.lat,
+            lon=site.lon, done_on=deviation.fixed_at.date() if deviation.fixed_at else None,
+            done_by=deviation.fixed_by.name if deviation.fixed_by else "",
+            detail=clean_detail(deviation.description),
+            alarm_days=1 if still_open and deviation.fix_by_on >= today else None,
+            link=("followup.deviation", deviation.id),
+        ))
+    return facts
+
+
+def _inspection_facts(inspections: list[Inspection]) -> list[EventFacts]:
+    facts = []
+    for inspection in inspections:
+        counts = defaultdict(int)
+        for result in inspection.results:
+            counts[result.result] += 1
+        agreement = inspection.agreement
+        facts.append(EventFacts(
+            kind="inspection", object_id=inspection.id, day=inspection.inspected_on, status="inspection",
+            title_sv="Besiktning", title_en="Inspection", site=agreement.title, place=agreement.association.name,
+            done_by=inspection.inspector.name if inspection.inspector else "",
+            detail=" ".join(f"{key}={counts[key]}" for key in ("approved", "remark", "failed")),
+            link=("followup.inspection", inspection.id),
+        ))
+    return facts
+
+
+def _occurrences(condition, first: date, last: date) -> list[Occurrence]:
+    return list(db.session.scalars(
+        select(Occurrence).join(Occurrence.agreed_task).join(AgreedTask.agreement)
+        .where(condition, Occurrence.due_on >= first, Occurrence.due_on <= last)
+        .order_by(Occurrence.due_on, Occurrence.id)
+    ))
+
+
+def _deviations(condition, first: date, last: date) -> list[Deviation]:
+    return list(db.session.scalars(
+        select(Deviation).outerjoin(Deviation.agreement)
+        .where(condition, Deviation.fix_by_on.is_not(None), Deviation.fix_by_on >= first, Deviation.fix_by_on <= last)
+        .options(joinedload(Deviation.site).joinedload(Site.village), joinedload(Deviation.fixed_by))
+        .order_by(Deviation.fix_by_on, Deviation.id)
+    ).unique())
+
+
+def _inspections(municipality_id: int, first: date, last: date) -> list[Inspection]:
+    return list(db.session.scalars(
+        select(Inspection)
+        .where(Inspection.municipality_id == municipality_id, Inspection.inspected_on >= first,
+               Inspection.inspected_on <= last)
+        .options(selectinload(Inspection.results), joinedload(Inspection.inspector),
+                 joinedload(Inspection.agreement).joinedload(Agreement.association))
+        .order_by(Inspection.inspected_on, Inspection.id)
+    ).unique())
+
+
+def facts_for(row: FeedToken, principal: Principal, *, today: date) -> list[EventFacts]:
+    """The events a calendar link carries today, in date order."""
+    first, last = window(today)
+    if row.kind == "staff":
+        # The municipality's inspections and the deadlines it set for deviations.
+        return sorted(_inspection_facts(_inspections(row.municipality_id, first, last))
+                      + _deviation_facts(_deviations(Deviation.municipality_id == row.municipality_id, first, last),
+                                         today=today), key=_order)
+    if row.kind == "personal":
+        associations = sorted(principal.associations)
+        occurrences = Agreement.association_id.in_(associations)
+        deviations = Agreement.association_id.in_(associations)
+    elif row.kind == "association":
+        occurrences = deviations = Agreement.association_id == row.association_id
+    else:
+        # A site's events that are the reader's to see: all for the municipality's staff, the association's own for
+        # its people (another association's agreement on the same site stays theirs).
+        occurrences = and_(AgreedTask.site_id == row.site_id,
+                           or_(Occurrence.municipality_id.in_(sorted(principal.staff_of)),
+                               Agreement.association_id.in_(sorted(principal.associations))))
+        deviations = and_(Deviation.site_id == row.site_id,
+                          or_(Deviation.municipality_id.in_(sorted(principal.staff_of)),
+                              Agreement.association_id.in_(sorted(principal.associations))))
+    return sorted(_occurrence_facts(_occurrences(occurrences, first, last), today=today)
+                  + _deviation_facts(_deviations(deviations, first, last), today=today), key=_order)
+
+
+def _order(facts: EventFacts) -> tuple:
+    return facts.day, facts.kind, facts.object_id
+
+
+def title_for(row: FeedToken) -> str:
+    """The calendar's name in the owner's feed (Swedish; the web layer translates the fixed words)."""
+    if row.kind == "association":
+        return row.association.name
+    if row.kind == "site":
+        return row.site.name
+    return db.session.get(Municipality, row.municipality_id).name if row.kind == "staff" else ""
+
+
+# --- change tracking -------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Published:
+    sequence: int
+    changed_at: datetime
+
+
+def sync_events(facts: list[EventFacts], *, now: datetime, chunk: int = 500) -> dict[tuple[str, int], Published]:
+    """Store each event's fingerprint: a new event starts at SEQUENCE 0, a changed one goes up by one and is stamped
+    `now`, an unchanged one keeps what it had. Safe under concurrent polls: only the first writer of a change bumps.
+    Returns (kind, id) → its SEQUENCE and time of last change."""
+    wanted = {item.uid_key: item.fingerprint for item in facts}
+    stored = _stored(list(wanted), chunk)
+    new = [key for key in wanted if key not in stored]
+    changed = [key for key, fingerprint in wanted.items() if key in stored and stored[key][0] != fingerprint]
+    if new or changed:
+        if new:
+            insert = (postgresql.insert if db.engine.dialect.name == "postgresql" else sqlite.insert)(FeedEvent)
+            for start in range(0, len(new), chunk):
+                db.session.execute(insert.values([
+                    {"kind": kind, "object_id": object_id, "fingerprint": wanted[(kind, object_id)], "sequence": 0,
+                     "changed_at": now} for kind, object_id in new[start:start + chunk]
+                ]).on_conflict_do_nothing(index_elements=["kind", "object_id"]))
+        for kind, object_id in changed:
+            db.session.execute(
+                update(FeedEvent)
+                .where(FeedEvent.kind == kind, FeedEvent.object_id == object_id,
+                       FeedEvent.fingerprint == stored[(kind, object_id)][0])
+                .values(fingerprint=wanted[(kind, object_id)], sequence=FeedEvent.sequence + 1, changed_at=now))
+        db.session.commit()
+        stored = _stored(list(wanted), chunk)
+    return {key: Published(sequence, changed_at) for key, (_fingerprint, sequence, changed_at) in stored.items()}
+
+
+def _stored(keys: list[tuple[str, int]], chunk: int) -> dict[tuple[str, int], tuple[str, int, datetime]]:
+    by_kind: dict[str, list[int]] = defaultdict(list)
+    for kind, object_id in keys:
+        by_kind[kind].append(object_id)
+    stored = {}
+    for kind, ids in by_kind.items():
+        for start in range(0, len(ids), chunk):
+            for row in db.session.execute(
+                select(FeedEvent.object_id, FeedEvent.fingerprint, FeedEvent.sequence, FeedEvent.changed_at)
+                .where(FeedEvent.kind == kind, FeedEvent.object_id.in_(ids[start:start + chunk]))
+            ):
+                stored[(kind, row.object_id)] = (row.fingerprint, row.sequence, row.changed_at)
+    return stored
+
+
+@dataclass
+class RefreshSummary:
+    events: int = 0
+    changed: int = 0
+
+    def __str__(self) -> str:
+        return f"{self.events} händelser i kalenderflödena, {self.changed} ändrade"
+
+
+def refresh_all(*, today: date, now: datetime) -> RefreshSummary:
+    """The nightly pass: every municipality's occurrences, deviations and inspections in the window get their
+    fingerprints compared, so a status that flipped because a date passed is stamped now (not at the next poll)."""
+    summary = RefreshSummary()
+    first, last = window(today)
+    for municipality_id in db.session.scalars(select(Municipality.id).order_by(Municipality.id)).all():
+        facts = (_occurrence_facts(_occurrences(Occurrence.municipality_id == municipality_id, first, last),
+                                   today=today)
+                 + _deviation_facts(_deviations(Deviation.municipality_id == municipality_id, first, last),
+                                    today=today)
+                 + _inspection_facts(_inspections(municipality_id, first, last)))
+        before = {key: published.sequence for key, published in _published(facts).items()}
+        after = sync_events(facts, now=now)
+        summary.events += len(facts)
+        summary.changed += sum(1 for key, published in after.items()
+                               if key in before and published.sequence != before[key])
+        db.session.expire_all()
+    return summary
+
+
+def _published(facts: list[EventFacts]) -> dict[tuple[str, int], Published]:
+    return {key: Published(sequence, changed_at)
+            for key, (_f, sequence, changed_at) in _stored([item.uid_key for item in facts], 500).items()}
