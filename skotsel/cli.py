@@ -12,7 +12,7 @@ from flask.cli import with_appcontext
 
 
 def init_app(app: Flask) -> None:
-    for command in (demo_data, create_municipality, create_staff, scheduler, run_jobs, generate_schedule):
+    for command in (demo_data, create_municipality, create_staff, scheduler, run_jobs, generate_schedule, feed_url):
         app.cli.add_command(command)
 
 
@@ -160,3 +160,49 @@ def generate_schedule(until: date | None, today: date | None) -> None:
         summary = extend_horizon(today=today, until=until, seasons_ahead=current_app.config["SCHEDULE_HORIZON_SEASONS"],
                                  progress=bar.update)
     click.echo(str(summary))
+
+
+@click.command("feed-url")
+@with_appcontext
+@click.argument("email")
+@click.option("--kind", type=click.Choice(["personal", "staff", "association"]), default=None,
+              help="Which calendar: the person's own (default), the municipality's follow-up (staff) or one "
+                   "association's (give --association).")
+@click.option("--association", "association_id", type=click.IntRange(min=1, max=2**31 - 1), default=None,
+              help="The association's id, for --kind association.")
+def feed_url(email: str, kind: str | None, association_id: int | None) -> None:
+    """Make a new calendar link for the user signing in with EMAIL and print its URL (shown only this once)."""
+    from sqlalchemy import select
+
+    from skotsel.extensions import db
+    from skotsel.models import User
+    from skotsel.services import feeds
+    from skotsel.services.access import Forbidden, NotFound, Principal
+    from skotsel.services.users import normalise_email
+    from skotsel.web import external_url
+
+    kind = kind or ("association" if association_id is not None else "personal")
+    if kind == "association" and association_id is None:
+        raise click.UsageError("Ange --association ID / give --association ID for --kind association.")
+    if kind != "association" and association_id is not None:
+        raise click.UsageError("--association hör till --kind association / only goes with --kind association.")
+    user = db.session.scalar(select(User).where(User.email == normalise_email(email)))
+    if user is None:
+        raise click.ClickException(f"Ingen användare med e-postadressen {email} / no user with that e-mail address.")
+    if not user.is_active:
+        raise click.ClickException(f"{user.email} är inaktiverad / is deactivated.")
+    try:
+        row, token = feeds.create_token(principal=Principal.of(user), kind=kind, association_id=association_id)
+    except (NotFound, Forbidden) as error:
+        words = {"personal": "en personlig kalender (hen är inte med i någon förening) / a personal calendar "
+                             "(not in any association)",
+                 "staff": "kommunens kalender (hen är inte admin eller granskare) / the staff calendar "
+                          "(not an admin or reviewer)",
+                 "association": f"föreningens kalender (förening {association_id} är inte hens) / the calendar of "
+                                f"association {association_id} (not theirs)"}
+        raise click.ClickException(f"{user.email} kan inte få {words[kind]}.") from error
+    with current_app.test_request_context("/"):
+        url = external_url("feeds.feed", token=token)
+    click.echo(f"Ny kalenderlänk för {user.name} <{user.email}> ({row.kind}); visas bara nu / "
+               f"new calendar link, shown only now:")
+    click.echo(url)

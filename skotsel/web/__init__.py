@@ -47,14 +47,15 @@ class IdConverter(IntegerConverter):
 
 def init_app(app: Flask) -> None:
     from skotsel.models import User
-    from skotsel.web import (admin, association, auth, dagbok, followup, photos, profile, public, review, schedule,
-                             settlements, sites_public, workspace)
+    from skotsel.web import (admin, association, auth, dagbok, feeds, followup, logs, photos, profile, public, review,
+                             schedule, settlements, sites_public, subscribe, workspace)
 
     app.url_map.converters["int"] = IdConverter
     app.jinja_env.globals.update(template_globals())  # globals, so imported macros see them too
     for module in (public, auth, admin, association, schedule, profile, dagbok, sites_public, photos, workspace,
-                   settlements, review, followup):
+                   settlements, review, followup, feeds, subscribe):
         app.register_blueprint(module.bp)
+    logs.install(app)
 
     @app.before_request
     def refuse_nul_bytes():
