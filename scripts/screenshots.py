@@ -108,6 +108,11 @@ def main() -> None:
                 shoot(mobile, "/workspace/", "workspace-phone", full_page=False)
                 log_form = first_link(mobile, "/workspace/", "a[href*='/log']")
                 shoot(mobile, log_form, "log-form-phone")
+                mobile.goto(f"{BASE}/calendar/")
+                mobile.click("form[action$='/calendar/new'] button[type=submit]")  # the personal calendar is preselected
+                mobile.wait_for_load_state("networkidle")
+                mobile.screenshot(path=str(OUT / "calendar-link-phone.png"), full_page=True)
+                print("docs/screenshots/calendar-link-phone.png  ←  /calendar/new")
                 dagbok = first_link(mobile, mobile_agreement, "a[href*='/dagbok/']")
                 shoot(page, dagbok, "dagbok-desktop", full_page=False)
                 browser.close()
