@@ -28,6 +28,9 @@ TODAY = None
 SCHEDULE_HORIZON_SEASONS = 1
 #: Absolute base URL used in e-mails when there is no request (CLI, scheduler).
 BASE_URL = "http://127.0.0.1:5000"
+#: The domain part of calendar event UIDs ("occurrence-123@skotsel"). Set it once for an installation and never
+#: change it: a new UID is a new event in every subscribed calendar.
+FEED_UID_DOMAIN = "skotsel"
 #: Days an invitation link stays valid.
 INVITATION_DAYS = 7
 #: Where uploaded files (agreement documents, later photos) are kept; None means instance/uploads.

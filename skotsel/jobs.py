@@ -53,11 +53,10 @@ def status_pass_job(today: date) -> object:
 def feeds_job(today: date) -> object:
     """Compare every published calendar event with what it shows today, so that a status that flipped overnight
     (due → försenad → missad) raises the event's SEQUENCE now, before the next poll."""
-    from datetime import timezone
-
+    from skotsel.services.clock import now
     from skotsel.services.feeds import refresh_all
 
-    return refresh_all(today=today, now=datetime.now(timezone.utc))
+    return refresh_all(today=today, now=now())
 
 
 def reminders_job(today: date) -> object:

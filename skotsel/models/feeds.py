@@ -33,6 +33,11 @@ class FeedToken(TenantMixin, TimestampMixin, db.Model):
     #: The strong ETag of the body last served, and when the body last changed (the Last-Modified header).
     body_etag: Mapped[str | None] = mapped_column(String(64))
     body_changed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    #: The language the owner last got the feed in; when it changes every event's text changes, so each event's
+    #: SEQUENCE is published `locale_bumps` higher and its DTSTAMP no earlier than `locale_changed_at`.
+    served_locale: Mapped[str | None] = mapped_column(String(5))
+    locale_bumps: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    locale_changed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     user: Mapped[User] = relationship()
     association: Mapped[Association | None] = relationship()
@@ -42,6 +47,7 @@ class FeedToken(TenantMixin, TimestampMixin, db.Model):
         CheckConstraint("kind IN ('personal', 'association', 'site', 'staff')", name="kind_known"),
         CheckConstraint("(kind = 'association') = (association_id IS NOT NULL)", name="association_for_its_kind"),
         CheckConstraint("(kind = 'site') = (site_id IS NOT NULL)", name="site_for_its_kind"),
+        CheckConstraint("locale_bumps >= 0", name="locale_bumps_non_negative"),
     )
 
     @property

@@ -21,6 +21,8 @@ from dataclasses import dataclass, fields
 from functools import cached_property
 from datetime import date, datetime, timedelta
 
+from zoneinfo import ZoneInfo
+
 from dateutil.relativedelta import relativedelta
 from sqlalchemy import and_, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
@@ -58,8 +60,13 @@ USED_RESOLUTION = timedelta(hours=1)
 #: Words that look like an e-mail address or a phone number are left out of every feed (a resident may have typed
 #: theirs into a report).
 _EMAIL = re.compile(r"[^\s@<>()\[\],;:]+@[^\s@<>()\[\],;:]+\.[^\s@<>()\[\],;:]+")
-_PHONE = re.compile(r"(?<![\w-])(?:\+|00)?\d(?:[\s-]?\d){6,}(?![\w-])")
+#: A run of digits with the separators people type in phone numbers: 070-123 45 67, (070) 123.45.67, +46 70/123…
+_PHONE = re.compile(r"(?<![\w])(?:\+|00)?\(?\d[\d\s.\-/()]*\d(?![\w])")
+_ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+#: So many digits make a phone number (a Swedish one has at least 7 after the area code's 0).
+PHONE_DIGITS = 7
 MAX_DETAIL = 300
+STOCKHOLM = ZoneInfo("Europe/Stockholm")
 
 
 def window(today: date) -> tuple[date, date]:
@@ -169,13 +176,33 @@ def mark_used(row: FeedToken, now: datetime) -> None:
 
 
 def record_body(row: FeedToken, etag: str, now: datetime) -> datetime:
-    """The time the link's body last changed: now if `etag` differs from the body served before."""
+    """The time the link's body last changed (the Last-Modified header, whole seconds): now if `etag` differs from
+    the body served before — and always at least a second after the previous change, so that an If-Modified-Since
+    from the same second as the old body cannot match the new one."""
     if row.body_etag == etag and row.body_changed_at is not None:
         return row.body_changed_at
+    changed_at = now.replace(microsecond=0)
+    if row.body_changed_at is not None and changed_at <= row.body_changed_at:
+        changed_at = row.body_changed_at.replace(microsecond=0) + timedelta(seconds=1)
     db.session.execute(update(FeedToken).where(FeedToken.id == row.id)
-                       .values(body_etag=etag, body_changed_at=now))
+                       .values(body_etag=etag, body_changed_at=changed_at))
     db.session.commit()
-    return now
+    return changed_at
+
+
+def note_locale(row: FeedToken, locale: str, now: datetime) -> tuple[int, datetime | None]:
+    """Every event's text changes with the reader's language, so a new language raises each event's published
+    SEQUENCE by one more (`locale_bumps`) and stamps the change. Returns (bumps, when the language last changed)."""
+    if row.served_locale == locale:
+        return row.locale_bumps, row.locale_changed_at
+    if row.served_locale is None:  # the first poll: nothing to compare with
+        values = {"served_locale": locale}
+    else:
+        values = {"served_locale": locale, "locale_bumps": FeedToken.locale_bumps + 1, "locale_changed_at": now}
+    db.session.execute(update(FeedToken).where(FeedToken.id == row.id).values(**values))
+    db.session.commit()
+    db.session.refresh(row)
+    return row.locale_bumps, row.locale_changed_at
 
 
 # --- facts -----------------------------------------------------------------------------------------------------
@@ -217,10 +244,21 @@ class EventFacts:
         return hashlib.sha256(json.dumps(values, default=str, ensure_ascii=False).encode("utf-8")).hexdigest()
 
 
+def scrub(text: str | None) -> str:
+    """Text without e-mail addresses or phone numbers (each becomes "…"); dates and amounts stay."""
+    return _PHONE.sub(_mask_phone, _EMAIL.sub("…", text or ""))
+
+
+def _mask_phone(found: re.Match) -> str:
+    run = found.group(0)
+    if _ISO_DATE.fullmatch(run.strip()) or sum(char.isdigit() for char in run) < PHONE_DIGITS:
+        return run
+    return "…"
+
+
 def clean_detail(text: str | None) -> str:
-    """Free text fit for a feed: no e-mail addresses or phone numbers, one paragraph, at most MAX_DETAIL characters."""
-    text = _PHONE.sub("…", _EMAIL.sub("…", text or ""))
-    text = " ".join(text.split())
+    """Free text fit for a feed: scrubbed, one paragraph, at most MAX_DETAIL characters."""
+    text = " ".join(scrub(text).split())
     return text if len(text) <= MAX_DETAIL else text[:MAX_DETAIL - 1].rstrip() + "…"
 
 
@@ -236,14 +274,18 @@ def _occurrence_facts(occurrences: list[Occurrence], *, today: date) -> list[Eve
     site_ids = {occurrence.agreed_task.site_id for occurrence in occurrences}
     # In the identity map, so task.site below needs no query of its own.
     db.session.scalars(select(Site).where(Site.id.in_(site_ids)).options(joinedload(Site.village))).all()
-    performers: dict[tuple[int, date], str] = {}
-    for task_id, completed_on, name in db.session.execute(
-        select(Occurrence.agreed_task_id, Completion.completed_on, User.name)
+    # Who did it: the completion logged against the occurrence on the counted date; for a quota, whose counted
+    # completion may be logged against a sibling, the first completion of the task on that date.
+    by_occurrence: dict[tuple[int, date], str] = {}
+    by_task: dict[tuple[int, date], str] = {}
+    for occurrence_id, task_id, completed_on, name in db.session.execute(
+        select(Completion.occurrence_id, Occurrence.agreed_task_id, Completion.completed_on, User.name)
         .join(Completion.occurrence).outerjoin(User, User.id == Completion.user_id)
         .where(Occurrence.agreed_task_id.in_(task_ids))
         .order_by(Completion.id)
     ):
-        performers.setdefault((task_id, completed_on), name or "")
+        by_occurrence.setdefault((occurrence_id, completed_on), name or "")
+        by_task.setdefault((task_id, completed_on), name or "")
     levels: dict[int, tuple[str, str]] = {}
     facts = []
     for state in found:
@@ -251,19 +293,30 @@ def _occurrence_facts(occurrences: list[Occurrence], *, today: date) -> list[Eve
         task = occurrence.agreed_task
         site = task.site
         if task.id not in levels:
-            levels[task.id] = (describe_agreed_task(task, "sv"), describe_agreed_task(task, "en"))
+            levels[task.id] = (scrub(describe_agreed_task(task, "sv")), scrub(describe_agreed_task(task, "en")))
         status = "overdue" if state.overdue else state.status.value
         settled = status in ("done", "done_late", "missed", "excused")
         facts.append(EventFacts(
             kind="occurrence", object_id=occurrence.id, day=occurrence.due_on, status=status,
             title_sv=task.task_type.name_sv, title_en=task.task_type.name_en, site=site.name, place=_place(site),
             lat=site.lat, lon=site.lon, done_on=state.completed_on,
-            done_by=performers.get((task.id, state.completed_on), "") if state.completed_on else "",
+            done_by=_performer(by_occurrence, by_task, occurrence, state.completed_on),
             level_sv=levels[task.id][0], level_en=levels[task.id][1],
             alarm_days=None if settled or occurrence.due_on < today else task.reminder_lead_days,
             link=("schedule.occurrence", occurrence.id),
         ))
     return facts
+
+
+def _performer(by_occurrence: dict, by_task: dict, occurrence: Occurrence, completed_on: date | None) -> str:
+    if completed_on is None:
+        return ""
+    found = by_occurrence.get((occurrence.id, completed_on))
+    return found if found is not None else by_task.get((occurrence.agreed_task_id, completed_on), "")
+
+
+def _local_day(moment: datetime | None) -> date | None:
+    return moment.astimezone(STOCKHOLM).date() if moment is not None else None
 
 
 def _deviation_facts(deviations: list[Deviation], *, today: date) -> list[EventFacts]:
@@ -274,7 +327,7 @@ def _deviation_facts(deviations: list[Deviation], *, today: date) -> list[EventF
         facts.append(EventFacts(
             kind="deviation", object_id=deviation.id, day=deviation.fix_by_on, status=deviation.status,
             title_sv="Avvikelse", title_en="Deviation", site=site.name, place=_place(site), lat=site.lat,
-            lon=site.lon, done_on=deviation.fixed_at.date() if deviation.fixed_at else None,
+            lon=site.lon, done_on=_local_day(deviation.fixed_at),
             done_by=deviation.fixed_by.name if deviation.fixed_by else "",
             detail=clean_detail(deviation.description),
             alarm_days=1 if still_open and deviation.fix_by_on >= today else None,

@@ -122,6 +122,9 @@ def init_app(app: Flask) -> None:
     @app.after_request
     def security_headers(response):
         response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        if request.path.startswith("/feeds/"):
+            # A calendar URL is a secret, even a mistyped one: it must never travel on as a Referer.
+            response.headers["Referrer-Policy"] = "no-referrer"
         response.headers.setdefault("Referrer-Policy", "same-origin")
         response.headers.setdefault("X-Frame-Options", "DENY")
         if request.endpoint != "leaflet_static":

@@ -8,7 +8,6 @@ language: the same data gives the same bytes.
 from __future__ import annotations
 
 from datetime import date, datetime, timedelta
-from urllib.parse import urlsplit
 
 from flask import current_app, url_for
 from flask_babel import force_locale, gettext as _, lazy_gettext as _l
@@ -83,7 +82,7 @@ def uid_of(facts: EventFacts) -> str:
 
 
 def _uid_domain() -> str:
-    return urlsplit(current_app.config.get("BASE_URL") or "").hostname or "skotsel"
+    return current_app.config.get("FEED_UID_DOMAIN") or "skotsel"
 
 
 def _link(facts: EventFacts) -> str:

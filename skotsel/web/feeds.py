@@ -63,13 +63,6 @@ class BodyCache:
 bodies = BodyCache(BODY_CACHE_BYTES)
 
 
-@bp.after_request
-def no_referrer(response: Response) -> Response:
-    # The URL is a secret: a link followed from a calendar must not carry it on as a Referer.
-    response.headers["Referrer-Policy"] = "no-referrer"
-    return response
-
-
 def _not_found() -> Response:
     return Response("Kalenderlänken finns inte eller har återkallats.\n"
                     "The calendar link does not exist or has been revoked.\n",
@@ -81,7 +74,8 @@ def _locale(language: str | None) -> str:
     return language if language in config["LANGUAGES"] else config["BABEL_DEFAULT_LOCALE"]
 
 
-@bp.route("/feeds/<token>.ics")
+# merge_slashes=False: "/feeds//<token>.ics" is a 404, not a redirect whose Location repeats the token.
+@bp.route("/feeds/<token>.ics", merge_slashes=False)
 def feed(token: str):
     found = feeds.find(token)
     if found is None:
@@ -92,8 +86,13 @@ def feed(token: str):
     published = feeds.sync_events(events, now=now)
     name = feeds.title_for(row)
     locale = _locale(row.user.locale)
+    bumps, locale_changed_at = feeds.note_locale(row, locale, now)
+    if bumps or locale_changed_at:
+        published = {key: feeds.Published(value.sequence + bumps, max(value.changed_at, locale_changed_at or
+                                                                      value.changed_at))
+                     for key, value in published.items()}
     key = hashlib.sha256(json.dumps([
-        row.kind, name, locale, current_app.config.get("BASE_URL"),
+        row.kind, name, locale, current_app.config.get("BASE_URL"), current_app.config.get("FEED_UID_DOMAIN"),
         [[item.kind, item.object_id, item.fingerprint, published[item.uid_key].sequence,
           published[item.uid_key].changed_at.isoformat()] for item in events],
     ]).encode("utf-8")).hexdigest()
@@ -107,17 +106,17 @@ def feed(token: str):
     changed_at = feeds.record_body(row, etag, now)
     feeds.mark_used(row, now)
     headers = {"ETag": f'"{etag}"', "Last-Modified": http_date(changed_at), "Cache-Control": CACHE_CONTROL}
-    if _not_modified(etag, changed_at):
+    if _not_modified(etag, changed_at, now):
         return Response(status=304, headers=headers)
     headers["Content-Disposition"] = 'inline; filename="skotsel.ics"'
     return Response(body, 200, headers, content_type="text/calendar; charset=utf-8")
 
 
-def _not_modified(etag: str, changed_at: datetime) -> bool:
+def _not_modified(etag: str, changed_at: datetime, now: datetime) -> bool:
     """304 only for a validator that matches: If-None-Match decides when sent (RFC 9110 §13.2.2), else
-    If-Modified-Since; anything unparseable is no match."""
+    If-Modified-Since; an unparseable date, or one in the future (RFC 9110 §13.1.3: invalid), is no match."""
     if "If-None-Match" in request.headers:
         tags = request.if_none_match
         return tags.star_tag or tags.contains_weak(etag)
     since = request.if_modified_since
-    return since is not None and changed_at.replace(microsecond=0) <= since
+    return since is not None and since <= max(now, changed_at) and changed_at <= since

@@ -7,8 +7,10 @@ import re
 
 from flask import Flask
 
-FEED_PATH = re.compile(r"(/feeds/)[^/\s\"'?#]+?(\.ics)")
-REDACTED = r"\1[hemlig]\2"
+#: Everything after /feeds/ up to a space, quote, query or fragment: a token copied without ".ics", in capitals, behind
+#: an extra slash or a "./" is as secret as the real path.
+FEED_PATH = re.compile(r"(/feeds/)[^\s\"'?#]*", re.IGNORECASE)
+REDACTED = r"\1[hemlig]"
 LOGGERS = ("werkzeug", "gunicorn.access", "gunicorn.error")
 
 

@@ -69,9 +69,34 @@ def test_the_token_never_reaches_the_access_log_or_the_error_log(app, world, ser
     assert fetch(f"{served}/feeds/{token}.ics") == 500
 
     logged = log_file.read_text(encoding="utf-8")
-    assert logged.count("GET /feeds/[hemlig].ics HTTP/1.1") == 3
-    assert "Exception on /feeds/[hemlig].ics [GET]" in logged and "RuntimeError: trasig" in logged
+    assert logged.count("GET /feeds/[hemlig] HTTP/1.1") == 3
+    assert "Exception on /feeds/[hemlig] [GET]" in logged and "RuntimeError: trasig" in logged
     assert token not in logged and token[:20] not in logged
+
+
+@pytest.mark.parametrize("path", ["/feeds/{token}", "/feeds/{token}.ICS", "/feeds//{token}.ics",
+                                  "/feeds/./{token}.ics", "/FEEDS/{token}.ics", "/feeds/{token}.ics/"])
+def test_a_mistyped_feed_path_is_a_404_without_redirect_and_is_not_logged(world, served, log_file, path):
+    db.session.refresh(world.member_a)
+    _row, token = feeds.create_token(principal=Principal.of(world.member_a), kind="personal")
+    url = served + path.format(token=token)
+    request = urllib.request.Request(url, method="GET")
+    opener = urllib.request.build_opener(NoRedirect)
+    try:
+        with opener.open(request, timeout=10) as response:
+            status, headers = response.status, response.headers
+    except urllib.error.HTTPError as error:
+        status, headers = error.code, error.headers
+    assert status == 404, url
+    assert "Location" not in headers
+    if path.startswith("/feeds/"):
+        assert headers["Referrer-Policy"] == "no-referrer"
+    assert token not in log_file.read_text(encoding="utf-8")
+
+
+class NoRedirect(urllib.request.HTTPRedirectHandler):
+    def redirect_request(self, *args, **kwargs):
+        return None
 
 
 def test_the_filter_redacts_formatted_records_and_leaves_others_alone():
@@ -79,7 +104,7 @@ def test_the_filter_redacts_formatted_records_and_leaves_others_alone():
                                ({"h": "127.0.0.1", "r": "GET /feeds/AbC-123_xyz.ics?x=1 HTTP/1.1", "s": "200"},),
                                None)
     assert RedactFeedTokens().filter(record)
-    assert record.getMessage() == '127.0.0.1 "GET /feeds/[hemlig].ics?x=1 HTTP/1.1" 200'
+    assert record.getMessage() == '127.0.0.1 "GET /feeds/[hemlig]?x=1 HTTP/1.1" 200'
     other = logging.LogRecord("werkzeug", logging.INFO, __file__, 1, "GET %s", ("/workspace/",), None)
     assert RedactFeedTokens().filter(other) and other.getMessage() == "GET /workspace/"
-    assert redact("/feeds/abc.ics och /feeds/def.ics") == "/feeds/[hemlig].ics och /feeds/[hemlig].ics"
+    assert redact("/feeds/abc.ics och /Feeds//def") == "/feeds/[hemlig] och /Feeds/[hemlig]"

@@ -61,12 +61,12 @@ def body_of(client, user, kind, **scope) -> bytes:
 
 def expected_pairs(task_ids, deviation_ids=(), inspection_ids=()) -> set[tuple[str, date]]:
     first, last = TODAY - timedelta(days=60), date(2027, 7, 20)
-    pairs = {(f"occurrence-{o.id}@skotsel.example", o.due_on) for o in db.session.scalars(
+    pairs = {(f"occurrence-{o.id}@skotsel", o.due_on) for o in db.session.scalars(
         select(Occurrence).where(Occurrence.agreed_task_id.in_(task_ids), Occurrence.due_on >= first,
                                  Occurrence.due_on <= last))}
-    pairs |= {(f"deviation-{d.id}@skotsel.example", d.fix_by_on) for d in map(db.session.get, [Deviation] * len(
+    pairs |= {(f"deviation-{d.id}@skotsel", d.fix_by_on) for d in map(db.session.get, [Deviation] * len(
         deviation_ids), deviation_ids)}
-    pairs |= {(f"inspection-{i.id}@skotsel.example", i.inspected_on) for i in map(db.session.get, [Inspection] * len(
+    pairs |= {(f"inspection-{i.id}@skotsel", i.inspected_on) for i in map(db.session.get, [Inspection] * len(
         inspection_ids), inspection_ids)}
     return pairs
 
@@ -105,7 +105,7 @@ def test_the_dst_sundays_are_there_once_as_all_day_events(client, season):
 def test_reminders_are_read_the_same_by_all_three(client, season):
     world = season
     found = expand_all(body_of(client, world.member_a, "personal"), date(2026, 1, 1), date(2028, 1, 1))
-    task_a = {f"occurrence-{o.id}@skotsel.example" for o in db.session.scalars(
+    task_a = {f"occurrence-{o.id}@skotsel" for o in db.session.scalars(
         select(Occurrence).where(Occurrence.agreed_task_id == world.task_a.id))}
     mowing = {event.start: event for event in found if event.uid in task_a}
     upcoming = min(start for start in mowing if start >= TODAY)

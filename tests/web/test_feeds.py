@@ -76,7 +76,7 @@ def test_personal_feed_has_one_event_per_occurrence_of_the_users_associations_in
     first, last = TODAY - timedelta(days=60), date(2027, 7, 20)
     expected = occurrences_of(world.task_a, first, last)
     assert len(expected) > 10
-    assert set(events(calendar)) == {f"occurrence-{o.id}@skotsel.example" for o in expected}
+    assert set(events(calendar)) == {f"occurrence-{o.id}@skotsel" for o in expected}
     starts = sorted(event.decoded("DTSTART") for event in calendar.walk("VEVENT"))
     assert starts[0] >= first and starts[-1] <= last
     # Nothing of association B or another municipality.
@@ -111,7 +111,7 @@ def test_an_event_shows_status_who_and_when_level_place_and_link(client, planned
     complete(world, done, done.due_on)
     found = events(parse(get(client, token_for(world.member_a))))
 
-    event = found[f"occurrence-{done.id}@skotsel.example"]
+    event = found[f"occurrence-{done.id}@skotsel"]
     assert str(event["SUMMARY"]) == "✅ Utförd: Klippning bruksgräsmatta – Park A"
     lines = str(event["DESCRIPTION"]).split("\n")
     assert lines[0] == f"Status: Utförd · Utförd av Mia Medlem den {done.due_on.isoformat()}"
@@ -123,7 +123,7 @@ def test_an_event_shows_status_who_and_when_level_place_and_link(client, planned
         "56.55", "14.13")
     assert not event.walk("VALARM")  # nothing to remind of
 
-    event = found[f"occurrence-{upcoming.id}@skotsel.example"]
+    event = found[f"occurrence-{upcoming.id}@skotsel"]
     assert str(event["SUMMARY"]).startswith("📅 Kommande: Klippning bruksgräsmatta")
     [alarm] = event.walk("VALARM")
     assert str(alarm["ACTION"]) == "DISPLAY" and alarm.decoded("TRIGGER") == timedelta(days=-2, hours=9)
@@ -131,13 +131,22 @@ def test_an_event_shows_status_who_and_when_level_place_and_link(client, planned
 
 def test_overdue_missed_and_excused_show_in_the_summary(client, planned):
     world = planned
-    june = occurrences_of(world.task_a, date(2026, 5, 1), date(2026, 6, 20))
-    excuse_occurrence(actor_id=None, occurrence=june[0], reason="Regn")
+    world.task_type.grace_days = 3
+    db.session.commit()
+    # Every other week from 15 May, each due on the Sunday its fortnight ends: 17 May, 31 May, 14 June, 28 June.
+    may, _may, june, next_one = occurrences_of(world.task_a, date(2026, 5, 1), date(2026, 6, 30))
+    assert (may.due_on, june.due_on, next_one.due_on) == (date(2026, 5, 17), date(2026, 6, 14), date(2026, 6, 28))
+    excuse_occurrence(actor_id=None, occurrence=may, reason="Regn")
     summaries = {str(event["UID"]): str(event["SUMMARY"])
                  for event in parse(get(client, token_for(world.member_a))).walk("VEVENT")}
-    shown = [summaries[f"occurrence-{o.id}@skotsel.example"].split(":")[0] for o in june]
-    assert shown[0] == "➖ Struken"
-    assert any(word in ("❌ Missad", "⚠️ Försenad") for word in shown[1:])
+    assert summaries[f"occurrence-{may.id}@skotsel"].startswith("➖ Struken: ")
+    assert summaries[f"occurrence-{june.id}@skotsel"].startswith("❌ Missad: ")  # 14 June + 3 days < 20 June
+    assert summaries[f"occurrence-{next_one.id}@skotsel"].startswith("🔔 Att göra: ")
+    world.task_type.grace_days = 14
+    db.session.commit()
+    summaries = {str(event["UID"]): str(event["SUMMARY"])
+                 for event in parse(get(client, token_for(world.member_a))).walk("VEVENT")}
+    assert summaries[f"occurrence-{june.id}@skotsel"].startswith("⚠️ Försenad: ")  # past due, within grace
 
 
 def test_english_reader_gets_english_words(client, planned):
@@ -168,16 +177,16 @@ def test_association_site_and_staff_feeds(client, planned, make):
     db.session.add_all([deviation, inspection])
     db.session.commit()
     staff = events(parse(get(client, token_for(world.reviewer, "staff"))))
-    assert set(staff) == {f"deviation-{deviation.id}@skotsel.example", f"inspection-{inspection.id}@skotsel.example"}
-    assert str(staff[f"deviation-{deviation.id}@skotsel.example"]["SUMMARY"]) == "🛠️ Öppen: Avvikelse – Park B"
-    assert staff[f"deviation-{deviation.id}@skotsel.example"].decoded("DTSTART") == date(2026, 7, 1)
-    assert str(staff[f"inspection-{inspection.id}@skotsel.example"]["SUMMARY"]) == "📋 Besiktning – Avtal B"
+    assert set(staff) == {f"deviation-{deviation.id}@skotsel", f"inspection-{inspection.id}@skotsel"}
+    assert str(staff[f"deviation-{deviation.id}@skotsel"]["SUMMARY"]) == "🛠️ Öppen: Avvikelse – Park B"
+    assert staff[f"deviation-{deviation.id}@skotsel"].decoded("DTSTART") == date(2026, 7, 1)
+    assert str(staff[f"inspection-{inspection.id}@skotsel"]["SUMMARY"]) == "📋 Besiktning – Avtal B"
 
     # A site feed shows a member only their own association's work on the site.
     make.agreed_task(world.agreement_b, world.site_a, world.task_type)
     regenerate([t for t in world.agreement_b.tasks], today=date(2026, 1, 1), until=date(2027, 12, 31))
     own_site = parse(get(client, token_for(world.member_a, "site", site_id=world.site_a.id)))
-    task_a_uids = {f"occurrence-{o.id}@skotsel.example" for o in occurrences_of(world.task_a, date(2026, 1, 1),
+    task_a_uids = {f"occurrence-{o.id}@skotsel" for o in occurrences_of(world.task_a, date(2026, 1, 1),
                                                                                   date(2027, 12, 31))}
     assert set(events(own_site)) == task_a_uids & set(events(own_site)) and events(own_site)
     everything = parse(get(client, token_for(world.reviewer, "site", site_id=world.site_a.id)))
@@ -185,8 +194,8 @@ def test_association_site_and_staff_feeds(client, planned, make):
 
     # B's coordinator sees the deviation of B in the personal feed, with its fix-by date; A's members do not.
     personal_b = events(parse(get(client, token_for(world.coordinator_b))))
-    assert f"deviation-{deviation.id}@skotsel.example" in personal_b
-    assert f"deviation-{deviation.id}@skotsel.example" not in events(parse(get(client, token_for(world.member_a))))
+    assert f"deviation-{deviation.id}@skotsel" in personal_b
+    assert f"deviation-{deviation.id}@skotsel" not in events(parse(get(client, token_for(world.member_a))))
 
 
 def test_who_may_have_which_feed(planned):
@@ -219,6 +228,38 @@ def test_no_e_mail_address_or_phone_number_in_any_feed(client, planned):
         assert "Trasig gunga" in unfolded
         assert "boende@" not in unfolded and "@a.example" not in unfolded and "070-123" not in unfolded
         assert "45 67" not in unfolded
+
+
+def test_two_completions_on_one_day_each_name_who_did_it(client, planned, make):
+    world = planned
+    second_task = make.agreed_task(world.agreement_a, world.site_a, world.task_type)
+    regenerate([second_task], today=date(2026, 1, 1), until=date(2027, 12, 31))
+    first = occurrences_of(world.task_a, date(2026, 6, 1), date(2026, 6, 20))[0]
+    second = occurrences_of(second_task, date(2026, 6, 1), date(2026, 6, 20))[0]
+    complete(world, first, date(2026, 6, 7), user=world.member_a)
+    complete(world, second, date(2026, 6, 7), user=world.coordinator_a)
+    found = events(parse(get(client, token_for(world.member_a))))
+    assert "Utförd av Mia Medlem den 2026-06-07" in str(found[f"occurrence-{first.id}@skotsel"]["DESCRIPTION"])
+    assert "Utförd av Sam A den 2026-06-07" in str(found[f"occurrence-{second.id}@skotsel"]["DESCRIPTION"])
+
+
+@pytest.mark.parametrize("text", ["070-123 45 67", "070.123.45.67", "(070) 123 45 67", "070/123 45 67",
+                                  "+46 70 123 45 67", "0046701234567", "070 - 123 45 67", "kim@example.se"])
+def test_phone_numbers_and_addresses_are_scrubbed_but_dates_and_amounts_stay(text):
+    cleaned = feeds.scrub(f"Ring {text} om grinden, senast 2026-06-30, 10 000 kr")
+    assert text not in cleaned and "…" in cleaned
+    assert not any(part in cleaned for part in ("123", "45 67", "kim@"))
+    assert cleaned.endswith("senast 2026-06-30, 10 000 kr")
+
+
+def test_the_agreed_level_is_scrubbed_too(client, planned):
+    world = planned
+    world.task_a.level_text = "högst 10 cm, frågor till Kim 070-987 65 43"
+    db.session.commit()
+    calendar = parse(get(client, token_for(world.member_a)))
+    descriptions = [str(event["DESCRIPTION"]) for event in calendar.walk("VEVENT")]
+    assert all("högst 10 cm, frågor till Kim …" in text for text in descriptions)
+    assert "987" not in calendar.to_ical().decode()
 
 
 def test_largest_demo_feed_is_under_one_megabyte(app, ctx, client):
@@ -267,7 +308,7 @@ def test_a_completion_raises_sequence_and_last_modified_of_that_event_only(app, 
     complete(world, occurrences_of(world.task_b, date(2026, 6, 1), date(2026, 6, 30))[0], date(2026, 6, 10),
              user=world.coordinator_b)  # another association's: not in this feed
     after = sequences(client, token)
-    uid = f"occurrence-{occurrence.id}@skotsel.example"
+    uid = f"occurrence-{occurrence.id}@skotsel"
     assert after[uid] == (1, "20260620T100500Z")
     assert {key: value for key, value in after.items() if key != uid} == {
         key: value for key, value in before.items() if key != uid}
@@ -279,7 +320,7 @@ def test_a_status_that_flips_overnight_is_stamped_by_the_nightly_job(client, pla
     token = token_for(world.member_a)
     before = sequences(client, token)
     [next_due] = [o for o in occurrences_of(world.task_a, TODAY, TODAY + timedelta(days=14))][:1]
-    uid = f"occurrence-{next_due.id}@skotsel.example"
+    uid = f"occurrence-{next_due.id}@skotsel"
     night = datetime.combine(next_due.due_on + timedelta(days=1), datetime.min.time(), timezone.utc) + timedelta(
         hours=2)
     summary = feeds.refresh_all(today=next_due.due_on + timedelta(days=1), now=night)
@@ -291,12 +332,30 @@ def test_a_status_that_flips_overnight_is_stamped_by_the_nightly_job(client, pla
     assert feeds.refresh_all(today=next_due.due_on + timedelta(days=1), now=night + timedelta(hours=1)).changed == 0
 
 
-def test_uids_survive_regeneration(client, planned):
+def test_uids_survive_replanning_and_a_new_base_url(app, client, planned, monkeypatch):
     world = planned
     token = token_for(world.member_a)
     before = set(sequences(client, token))
+    world.task_a.season_end = "10-31"  # a longer season: more occurrences, the shared dates keep their ids
+    db.session.commit()
     regenerate([world.task_a], today=TODAY, until=date(2027, 12, 31))
-    assert set(sequences(client, token)) == before
+    after = set(sequences(client, token))
+    assert before < after
+    monkeypatch.setitem(app.config, "BASE_URL", "https://skotsel.almhult.se")
+    assert set(sequences(client, token)) == after
+    assert "https://skotsel.almhult.se/schedule/occurrences/" in get(client, token).get_data(as_text=True)
+
+
+def test_a_new_language_raises_every_sequence_once(app, client, planned, monkeypatch):
+    world = planned
+    token = token_for(world.member_a)
+    before = sequences(client, token)
+    world.member_a.locale = "en"
+    db.session.commit()
+    monkeypatch.setitem(app.config, "NOW", NOW + timedelta(minutes=7))
+    after = sequences(client, token)
+    assert after == {uid: (sequence + 1, "20260620T100700Z") for uid, (sequence, _) in before.items()}
+    assert sequences(client, token) == after
 
 
 # --- HTTP -------------------------------------------------------------------------------------------------------
@@ -321,8 +380,8 @@ def test_304_for_a_matching_validator_and_never_for_a_wrong_one(client, planned)
     assert get(client, token, **{"If-None-Match": f'"other", {etag}'}).status_code == 304
     assert get(client, token, **{"If-None-Match": f"W/{etag}"}).status_code == 304
     assert get(client, token, **{"If-Modified-Since": modified}).status_code == 304
-    later = (datetime.now(timezone.utc) + timedelta(days=1)).strftime("%a, %d %b %Y %H:%M:%S GMT")
-    assert get(client, token, **{"If-Modified-Since": later}).status_code == 304
+    tomorrow = (NOW + timedelta(days=1)).strftime("%a, %d %b %Y %H:%M:%S GMT")
+    assert get(client, token, **{"If-Modified-Since": tomorrow}).status_code == 200  # from the future: invalid
     not_modified = get(client, token, **{"If-None-Match": etag})
     assert not_modified.data == b"" and not_modified.headers["ETag"] == etag
 
@@ -340,9 +399,21 @@ def test_a_change_gives_a_new_etag_and_a_200(client, planned):
     first = get(client, token)
     occurrence = occurrences_of(world.task_a, date(2026, 6, 1), date(2026, 6, 30))[0]
     complete(world, occurrence, occurrence.due_on)
-    response = get(client, token, **{"If-None-Match": first.headers["ETag"]})
+    # The same second as the first poll (NOW is fixed): the body changed, so neither validator may match.
+    response = get(client, token, **{"If-Modified-Since": first.headers["Last-Modified"]})
     assert response.status_code == 200 and response.headers["ETag"] != first.headers["ETag"]
-    assert get(client, token, **{"If-Modified-Since": first.headers["Last-Modified"]}).status_code in (200, 304)
+    assert response.headers["Last-Modified"] > first.headers["Last-Modified"]
+    assert get(client, token, **{"If-None-Match": first.headers["ETag"]}).status_code == 200
+    assert get(client, token, **{"If-Modified-Since": response.headers["Last-Modified"]}).status_code == 304
+
+
+def test_an_event_leaving_the_window_changes_last_modified(app, client, planned, monkeypatch):
+    token = token_for(planned.member_a)
+    first = get(client, token)
+    monkeypatch.setitem(app.config, "TODAY", TODAY + timedelta(days=20))  # the oldest events fall out
+    monkeypatch.setitem(app.config, "NOW", NOW + timedelta(days=20))
+    response = get(client, token, **{"If-Modified-Since": first.headers["Last-Modified"]})
+    assert response.status_code == 200 and response.data != first.data
 
 
 # --- tokens -----------------------------------------------------------------------------------------------------
