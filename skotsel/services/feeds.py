@@ -12,10 +12,8 @@ Rendering the facts as iCalendar is the web layer's (skotsel.web.calendar); this
 from __future__ import annotations
 
 import hashlib
-import hmac
 import json
 import re
-import secrets
 from collections import defaultdict
 from dataclasses import dataclass, fields
 from functools import cached_property
@@ -45,6 +43,7 @@ from skotsel.models import (
     User,
 )
 from skotsel.services import audit, transaction
+from skotsel.services.secret_tokens import hash_token, matches, new_token, well_formed
 from skotsel.services.access import Forbidden, NotFound, Principal, can_write, load
 from skotsel.services.agreements import describe_agreed_task
 from skotsel.services.schedule import states
@@ -52,9 +51,6 @@ from skotsel.services.schedule import states
 #: The published window: the past 60 days and the next 13 months (CALENDAR.md: Google refuses feeds over 1 MB).
 PAST_DAYS = 60
 FUTURE_MONTHS = 13
-#: Random bytes in a token: 256 bits, URL-safe base64 without padding (43 characters).
-TOKEN_BYTES = 32
-TOKEN_PATTERN = re.compile(r"[A-Za-z0-9_-]{43}")
 #: A poll writes last_used_at at most this often, so that polling stays a read.
 USED_RESOLUTION = timedelta(hours=1)
 #: Words that look like an e-mail address or a phone number are left out of every feed (a resident may have typed
@@ -75,10 +71,6 @@ def window(today: date) -> tuple[date, date]:
 
 
 # --- tokens ----------------------------------------------------------------------------------------------------
-
-
-def hash_token(token: str) -> str:
-    return hashlib.sha256(token.encode("ascii")).hexdigest()
 
 
 def _check_scope(principal: Principal, kind: str, *, association_id: int | None, site_id: int | None) -> int:
@@ -106,7 +98,7 @@ def create_token(*, principal: Principal, kind: str, association_id: int | None 
     association_id = association_id if kind == "association" else None
     site_id = site_id if kind == "site" else None
     municipality_id = _check_scope(principal, kind, association_id=association_id, site_id=site_id)
-    token = secrets.token_urlsafe(TOKEN_BYTES)
+    token = new_token()
     with transaction():
         row = FeedToken(municipality_id=municipality_id, user_id=principal.user_id, kind=kind,
                         association_id=association_id, site_id=site_id, token_hash=hash_token(token))
@@ -150,13 +142,13 @@ def tokens_of(principal: Principal) -> list[FeedToken]:
 def find(token: str) -> tuple[FeedToken, Principal] | None:
     """The working calendar link behind `token` and its owner's rights today, or None: malformed, unknown, revoked,
     its owner deactivated, or the scope no longer theirs (a member who left the association)."""
-    if not TOKEN_PATTERN.fullmatch(token or ""):
+    if not well_formed(token):
         return None
     digest = hash_token(token)
     row = db.session.scalar(
         select(FeedToken).where(FeedToken.token_hash == digest, FeedToken.revoked_at.is_(None))
         .options(joinedload(FeedToken.user).selectinload(User.memberships)))
-    if row is None or not hmac.compare_digest(row.token_hash, digest):
+    if row is None or not matches(row.token_hash, token):
         return None
     principal = Principal.of(row.user)
     try:

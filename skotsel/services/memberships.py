@@ -1,8 +1,6 @@
 """Who belongs to an association: invitations by e-mail, accepting them, changing roles, removing members."""
 from __future__ import annotations
 
-import hashlib
-import secrets
 import smtplib
 from datetime import datetime, timedelta
 from typing import Callable, Mapping
@@ -16,6 +14,7 @@ from skotsel.models import Association, Invitation, Membership, User
 from skotsel.models.users import ASSOCIATION_ROLES
 from skotsel.services import audit, transaction
 from skotsel.services.mail import send_mail
+from skotsel.services.secret_tokens import hash_token, new_token
 from skotsel.services.users import check_password_rules, find_user, is_email_address, normalise_email
 
 ROLE_NAMES_SV = {"coordinator": "samordnare", "member": "medlem", "admin": "administratör", "reviewer": "granskare"}
@@ -23,10 +22,6 @@ MEMBERSHIP_FIELDS = ("role",)
 INVITATION_FIELDS = ("email", "name", "role", "expires_at")
 # Enough to catch typos and stray spaces; whether the address exists only the e-mail itself can tell.
 _LOCAL_TIME = ZoneInfo("Europe/Stockholm")
-
-
-def _hash(token: str) -> str:
-    return hashlib.sha256(token.encode()).hexdigest()
 
 
 def _membership_label(membership: Membership) -> str:
@@ -79,7 +74,7 @@ def invite_member(
     A new invitation to an address replaces the one still waiting for it, so only the latest link works.
     """
     email, name = _invitation_values(association, email, name, role)
-    token = secrets.token_urlsafe(32)
+    token = new_token()
     days = int(config["INVITATION_DAYS"])
     with transaction():
         earlier = db.session.scalars(select(Invitation).where(
@@ -95,7 +90,7 @@ def invite_member(
             email=email,
             name=name,
             role=role,
-            token_hash=_hash(token),
+            token_hash=hash_token(token),
             invited_by_id=actor_id,
             expires_at=now + timedelta(days=days),
         )
@@ -135,7 +130,7 @@ def revoke_invitation(*, actor_id: int, invitation: Invitation) -> None:
 
 def pending_invitation(token: str, *, now: datetime) -> Invitation | None:
     """The unused, unexpired invitation behind a link, or None."""
-    invitation = db.session.scalar(select(Invitation).where(Invitation.token_hash == _hash(token or "")))
+    invitation = db.session.scalar(select(Invitation).where(Invitation.token_hash == hash_token(token or "")))
     if invitation is None or invitation.accepted_at is not None or invitation.expires_at <= now:
         return None
     return invitation
