@@ -37,7 +37,9 @@ def extend_horizon_job(today: date) -> object:
 def status_pass_job(today: date) -> object:
     """Record missed occurrences and raise their deviations; then remind associations of deviations past their
     fix-by date (once each); tell residents whose reports are fixed (once each) and forget reporters' e-mail
-    addresses 90 days after the fix was verified."""
+    addresses 90 days after the fix was verified; drop the API's remembered answers to Idempotency-Keys after 7 days."""
+    from skotsel.services.api_tokens import forget_idempotency
+    from skotsel.services.clock import now
     from skotsel.services.deviations import remind_due_deviations
     from skotsel.services.reports import forget_reporters, notify_reporters
     from skotsel.services.schedule import status_pass
@@ -46,8 +48,11 @@ def status_pass_job(today: date) -> object:
     reminded = remind_due_deviations(today=today, config=current_app.config)
     notified = notify_reporters(today=today, config=current_app.config)
     forgotten = forget_reporters(today=today)
-    done = [summary for summary in (reminded, notified, forgotten) if summary.anything]
-    return "; ".join(str(part) for part in (result, *done)) if done else result
+    done = [str(summary) for summary in (reminded, notified, forgotten) if summary.anything]
+    keys = forget_idempotency(now=now())
+    if keys:
+        done.append(f"{keys} gamla svar på Idempotency-Key borttagna")
+    return "; ".join([str(result), *done]) if done else result
 
 
 def feeds_job(today: date) -> object:

@@ -1,4 +1,5 @@
 """SQLAlchemy models, one module per aggregate; importing this package registers them all."""
+from skotsel.models.api import ApiToken, IdempotencyRecord
 from skotsel.models.audit import AuditEvent
 from skotsel.models.agreements import AgreedTask, Agreement
 from skotsel.models.catalogue import TaskType
@@ -10,6 +11,7 @@ from skotsel.models.sites import Site
 from skotsel.models.users import Invitation, Membership, User
 
 __all__ = [
+    "ApiToken",
     "AgreedTask",
     "Agreement",
     "Association",
@@ -17,6 +19,7 @@ __all__ = [
     "Deviation",
     "FeedEvent",
     "FeedToken",
+    "IdempotencyRecord",
     "AuditEvent",
     "Inspection",
     "InspectionResult",

@@ -56,6 +56,9 @@ def init_app(app: Flask) -> None:
                    settlements, review, followup, feeds, subscribe):
         app.register_blueprint(module.bp)
     logs.install(app)
+    from skotsel.api import init_api
+
+    init_api(app)
 
     @app.before_request
     def refuse_nul_bytes():

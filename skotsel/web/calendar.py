@@ -7,7 +7,7 @@ language: the same data gives the same bytes.
 """
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta
+from datetime import datetime, timedelta
 
 from flask import current_app, url_for
 from flask_babel import force_locale, gettext as _, lazy_gettext as _l

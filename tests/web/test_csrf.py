@@ -45,7 +45,10 @@ def test_every_post_without_a_csrf_token_is_refused_and_changes_nothing(app, cli
         url = _url(rule, world)
         assert "<" not in url, f"fill the placeholder in {rule}"
         response = client.post(url, data={"name": "Intrång", "email": "x@example.org", "role": "admin"})
-        assert response.status_code == 400, f"{endpoint} {url} answered {response.status_code}"
+        # The JSON API takes no CSRF token: a signed-in browser's cookie is no credential there, only a bearer
+        # token is, so the same forged request is 401.
+        expected = 401 if endpoint.startswith("api.") else 400
+        assert response.status_code == expected, f"{endpoint} {url} answered {response.status_code}"
     assert _row_counts() == before
 
 
