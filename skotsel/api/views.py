@@ -3,13 +3,16 @@ through the same service as the web page that does it."""
 from __future__ import annotations
 
 import hashlib
+import hmac
 import json
 from collections import defaultdict
 from datetime import date
 from http import HTTPStatus
+from urllib.parse import urlencode
 
-from flask import Response, g, request, url_for
+from flask import Response, current_app, g, request, url_for
 from flask_smorest import Blueprint
+from marshmallow import RAISE
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import contains_eager, joinedload, selectinload
@@ -63,8 +66,9 @@ def _cut(rows: list, limit: int, id_of) -> tuple[list, int | None]:
 
 def _envelope(items: list, next_after: int | None, args) -> dict:
     if next_after is not None:
-        query = {k: v for k, v in request.args.items() if k != "after"}
-        g.api_next_link = url_for(request.endpoint, **(request.view_args or {}), **query, after=next_after)
+        # The query is encoded as given (not passed to url_for, where "endpoint" or "_anchor" mean something else).
+        query = [(key, value) for key, value in request.args.items(multi=True) if key != "after"]
+        g.api_next_link = f"{request.path}?{urlencode([*query, ('after', next_after)])}"
     return {"items": items, "next_after": next_after, "limit": args["limit"]}
 
 
@@ -81,7 +85,7 @@ def _link_header(response: Response) -> Response:
 
 
 @bp.route("/agreements")
-@bp.arguments(s.AgreementArgs, location="query")
+@bp.arguments(s.AgreementArgs, location="query", unknown=RAISE)
 @bp.response(200, s.page_of(s.AgreementSchema, "AgreementPage"))
 @problems(422)
 def list_agreements(args):
@@ -114,7 +118,7 @@ def _site_query(args):
 
 
 @bp.route("/sites")
-@bp.arguments(s.SiteArgs, location="query")
+@bp.arguments(s.SiteArgs, location="query", unknown=RAISE)
 @bp.response(200, s.page_of(s.SiteSchema, "SitePage"))
 @problems(422)
 def list_sites(args):
@@ -129,7 +133,7 @@ def _feature(site: Site) -> dict:
 
 
 @bp.route("/sites.geojson")
-@bp.arguments(s.SiteArgs, location="query")
+@bp.arguments(s.SiteArgs, location="query", unknown=RAISE)
 @bp.response(200, s.FeatureCollectionSchema, content_type="application/geo+json",
              description="A GeoJSON FeatureCollection (RFC 7946), one page of sites")
 @problems(422)
@@ -154,7 +158,7 @@ def get_site(site_id: int):
 
 
 @bp.route("/agreed-tasks")
-@bp.arguments(s.AgreedTaskArgs, location="query")
+@bp.arguments(s.AgreedTaskArgs, location="query", unknown=RAISE)
 @bp.response(200, s.page_of(s.AgreedTaskSchema, "AgreedTaskPage"))
 @problems(422)
 def list_agreed_tasks(args):
@@ -201,7 +205,7 @@ def _status_matches(state: OccurrenceState, wanted: str) -> bool:
 
 
 @bp.route("/occurrences")
-@bp.arguments(s.OccurrenceArgs, location="query")
+@bp.arguments(s.OccurrenceArgs, location="query", unknown=RAISE)
 @bp.response(200, s.page_of(s.OccurrenceSchema, "OccurrencePage"))
 @problems(422)
 def list_occurrences(args):
@@ -255,7 +259,7 @@ def get_occurrence(occurrence_id: int):
 
 
 @bp.route("/completions")
-@bp.arguments(s.CompletionArgs, location="query")
+@bp.arguments(s.CompletionArgs, location="query", unknown=RAISE)
 @bp.response(200, s.page_of(s.CompletionSchema, "CompletionPage"))
 @problems(422)
 def list_completions(args):
@@ -287,8 +291,10 @@ def _request_hash() -> str:
 
 def _submission_key(user_id: int, key: str) -> str:
     """The completion's own submission key for an Idempotency-Key: the service's unique key then also catches two
-    copies of the request racing each other."""
-    return "api" + hashlib.sha256(f"{user_id}:{key}".encode("utf-8")).hexdigest()[:40]
+    copies of the request racing each other. Keyed with SECRET_KEY, so nobody can make (or block) another person's
+    key by guessing their Idempotency-Key."""
+    secret = str(current_app.config["SECRET_KEY"]).encode("utf-8")
+    return "api" + hmac.new(secret, f"{user_id}:{key}".encode("utf-8"), hashlib.sha256).hexdigest()[:40]
 
 
 def _replay(record: IdempotencyRecord, request_hash: str) -> Response:
@@ -327,6 +333,11 @@ def create_completion(headers, data):
         hours=None if data["hours"] is None else str(data["hours"]), people=data["people"],
         performed_by_id=data["performed_by_id"], submission_key=submission_key)
     completion = logged.completion
+    if completion.occurrence_id != occurrence.id:
+        # The same key raced in with another occurrence and won: this request is not the one the key stands for.
+        return problem(422, "Idempotency-Key har redan använts för en annan begäran.",
+                       "The Idempotency-Key was already used for a different request.",
+                       errors={"Idempotency-Key": ["already used for a different request"]})
     first = bool(logged.created) or completion.submission_key == submission_key
     status = 201 if first else 200
     body = s.CompletionSchema().dump(completion)
@@ -352,7 +363,7 @@ def _deviation_query():
 
 
 @bp.route("/deviations")
-@bp.arguments(s.DeviationArgs, location="query")
+@bp.arguments(s.DeviationArgs, location="query", unknown=RAISE)
 @bp.response(200, s.page_of(s.DeviationSchema, "DeviationPage"))
 @problems(422)
 def list_deviations(args):
@@ -421,7 +432,7 @@ def change_deviation_status(data, deviation_id: int):
 
 
 @bp.route("/inspections")
-@bp.arguments(s.InspectionArgs, location="query")
+@bp.arguments(s.InspectionArgs, location="query", unknown=RAISE)
 @bp.response(200, s.page_of(s.InspectionSchema, "InspectionPage"))
 @problems(422)
 def list_inspections(args):
@@ -495,7 +506,7 @@ def _rows(report, level: str) -> list[dict]:
 
 
 @bp.route("/compliance/<int:year>")
-@bp.arguments(s.ComplianceArgs, location="query")
+@bp.arguments(s.ComplianceArgs, location="query", unknown=RAISE)
 @bp.response(200, s.ComplianceSchema)
 @problems(404, 422)
 def season_compliance(args, year: int):

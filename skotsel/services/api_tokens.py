@@ -20,6 +20,8 @@ from skotsel.services.secret_tokens import hash_token, matches, new_token, well_
 from skotsel.services.access import Forbidden, NotFound, Principal
 
 MAX_NAME = 100
+#: Working tokens a person may have at once (one per system they connect is plenty).
+MAX_TOKENS = 20
 #: A request writes last_used_at at most this often, so that reading stays a read.
 USED_RESOLUTION = timedelta(minutes=5)
 
@@ -43,6 +45,9 @@ def create_token(*, principal: Principal, name: str | None = None) -> tuple[ApiT
         raise ValidationError("Bara den som har en roll i en kommun eller förening kan skapa en API-nyckel.",
                               "Only someone with a role in a municipality or association can create an API token.")
     name = _clean_name(name)
+    if len(tokens_of(principal)) >= MAX_TOKENS:
+        raise ValidationError(f"Du har redan {MAX_TOKENS} API-nycklar. Återkalla en som inte används först.",
+                              f"You already have {MAX_TOKENS} API tokens. Revoke one that is not in use first.")
     token = new_token()
     with transaction():
         row = ApiToken(municipality_id=municipality_id, user_id=principal.user_id, name=name,
