@@ -12,7 +12,8 @@ from flask.cli import with_appcontext
 
 
 def init_app(app: Flask) -> None:
-    for command in (demo_data, create_municipality, create_staff, scheduler, run_jobs, generate_schedule, feed_url):
+    for command in (demo_data, create_municipality, create_staff, scheduler, run_jobs, generate_schedule, feed_url,
+                    backup, restore):
         app.cli.add_command(command)
 
 
@@ -206,3 +207,46 @@ def feed_url(email: str, kind: str | None, association_id: int | None) -> None:
     click.echo(f"Ny kalenderlänk för {user.name} <{user.email}> ({row.kind}); visas bara nu / "
                f"new calendar link, shown only now:")
     click.echo(url)
+
+
+def _size(n: int) -> str:
+    return f"{n / 1024 / 1024:.1f} MB" if n >= 1024 * 1024 else f"{n / 1024:.0f} kB"
+
+
+@click.command("backup")
+@with_appcontext
+@click.argument("path", type=click.Path(dir_okay=True, file_okay=True))
+def backup(path: str) -> None:
+    """Write the database and the uploaded files to one archive PATH (.tar.gz; a folder gets a dated file name)."""
+    from skotsel.services import backup as backups
+
+    try:
+        result = backups.backup(path, config=current_app.config)
+    except (backups.BackupError, OSError) as error:
+        click.echo(f"Säkerhetskopieringen misslyckades / backup failed: {error}", err=True)
+        sys.exit(1)
+    rows = sum(t["rows"] for t in result.tables.values())
+    click.echo(f"Saved {result.path} ({_size(result.archive_bytes)}, {result.seconds:.1f} s): {result.engine} "
+               f"database at revision {result.revision}, {len(result.tables)} tables, {rows} rows; "
+               f"{result.files} uploaded files ({_size(result.upload_bytes)}).")
+
+
+@click.command("restore")
+@with_appcontext
+@click.argument("path", type=click.Path(exists=True, dir_okay=False))
+@click.option("--force", is_flag=True, help="Replace a database and upload folder that already hold data.")
+def restore(path: str, force: bool) -> None:
+    """Restore the database and the uploaded files from the archive PATH made by `backup` (stop the app first)."""
+    from skotsel.services import backup as backups
+
+    try:
+        result = backups.restore(path, config=current_app.config, force=force)
+    except (backups.BackupError, OSError) as error:
+        click.echo(f"Återställningen misslyckades / restore failed: {error}", err=True)
+        sys.exit(1)
+    rows = sum(t["rows"] for t in result.tables.values())
+    click.echo(f"Restored {path} ({result.seconds:.1f} s): {result.engine} database at revision {result.revision}, "
+               f"{len(result.tables)} tables, {rows} rows, {result.files} uploaded files; all match the manifest.")
+    if result.removed_files:
+        click.echo(f"Removed {result.removed_files} files from the upload folder that the archive does not hold.")
+    click.echo("Run `flask --app skotsel db upgrade` if this version of skotsel is newer than the backup.")
