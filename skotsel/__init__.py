@@ -39,6 +39,13 @@ def create_app(test_config: dict | None = None) -> Flask:
     babel.init_app(app, locale_selector=web.select_locale, default_translation_directories="translations")
     web.init_app(app)
     cli.init_app(app)
+    proxies = int(app.config.get("TRUSTED_PROXIES") or 0)
+    if proxies:
+        # Behind a reverse proxy: the client's address (sign-in throttling, report limits) and https (Secure cookie,
+        # HSTS) come from the X-Forwarded-* headers of that many proxies, and only theirs.
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies, x_host=proxies)
     return app
 
 

@@ -31,6 +31,8 @@ BASE_URL = "http://127.0.0.1:5000"
 #: The domain part of calendar event UIDs ("occurrence-123@skotsel"). Set it once for an installation and never
 #: change it: a new UID is a new event in every subscribed calendar.
 FEED_UID_DOMAIN = "skotsel"
+#: Reverse proxies in front of skotsel (e.g. 1 for nginx) whose X-Forwarded-For/-Proto/-Host are trusted; 0: none.
+TRUSTED_PROXIES = 0
 #: Days an invitation link stays valid.
 INVITATION_DAYS = 7
 #: Where uploaded files (agreement documents, later photos) are kept; None means instance/uploads.
@@ -51,4 +53,27 @@ TILE_URL = "https://tile.openstreetmap.org/{z}/{x}/{y}.png"
 TILE_ATTRIBUTION = "&copy; OpenStreetMap-bidragsgivare"
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
+#: Send the session cookie only over HTTPS. None decides from the other settings (see secure_cookies below): on
+#: whenever BASE_URL is https:// and the app runs neither in TESTING nor in DEBUG.
+SESSION_COOKIE_SECURE = None
+#: Minutes without a request after which a signed-in session ends.
+SESSION_IDLE_MINUTES = 8 * 60
+#: Failed sign-ins allowed within LOGIN_WINDOW_MINUTES for one account (known or not), and from one IP address;
+#: beyond them signing in is refused until the window has passed.
+LOGIN_MAX_FAILURES_PER_ACCOUNT = 10
+LOGIN_MAX_FAILURES_PER_ADDRESS = 10
+LOGIN_WINDOW_MINUTES = 15
+#: Minutes a password reset link stays valid; it can be used once.
+PASSWORD_RESET_MINUTES = 60
+#: Reset links sent to one account per hour at most (more requests get the same answer and no e-mail).
+PASSWORD_RESETS_PER_HOUR = 3
 WTF_CSRF_TIME_LIMIT = None
+
+
+def secure_cookies(config) -> bool:
+    """SESSION_COOKIE_SECURE when set; otherwise on unless TESTING or DEBUG or BASE_URL is plain http://."""
+    if config.get("SESSION_COOKIE_SECURE") is not None:
+        return bool(config["SESSION_COOKIE_SECURE"])
+    if config.get("TESTING") or config.get("DEBUG"):
+        return False
+    return not str(config.get("BASE_URL") or "").startswith("http://")

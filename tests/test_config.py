@@ -53,3 +53,15 @@ def test_trusted_hosts_refuse_a_forged_host_header(tmp_path, monkeypatch):
     client = app.test_client()
     assert client.get("/login", headers={"Host": "evil.example"}).status_code == 400
     assert client.get("/login", headers={"Host": "skotsel.almhult.example"}).status_code == 200
+
+
+def test_forwarded_headers_count_only_behind_a_trusted_proxy(tmp_path, monkeypatch):
+    """Behind nginx (SKOTSEL_TRUSTED_PROXIES=1) https is what the proxy says, so HSTS is sent; without it a client
+    cannot claim https (or another address) by sending the header itself."""
+    monkeypatch.setenv("SKOTSEL_INSTANCE_PATH", str(tmp_path))
+    forwarded = {"X-Forwarded-Proto": "https", "X-Forwarded-For": "203.0.113.7"}
+    direct = create_app({"DATABASE_URL": f"sqlite:///{tmp_path / 'p.sqlite'}"})
+    assert "Strict-Transport-Security" not in direct.test_client().get("/login", headers=forwarded).headers
+    monkeypatch.setenv("SKOTSEL_TRUSTED_PROXIES", "1")
+    proxied = create_app({"DATABASE_URL": f"sqlite:///{tmp_path / 'p.sqlite'}"})
+    assert "max-age=" in proxied.test_client().get("/login", headers=forwarded).headers["Strict-Transport-Security"]

@@ -5,6 +5,7 @@ from skotsel.models.agreements import AgreedTask, Agreement
 from skotsel.models.catalogue import TaskType
 from skotsel.models.feeds import FeedEvent, FeedToken
 from skotsel.models.review import Inspection, InspectionResult, Settlement
+from skotsel.models.security import LoginAttempt, PasswordReset
 from skotsel.models.schedule import Completion, Deviation, Notification, Occurrence, Photo
 from skotsel.models.organisations import Association, Municipality, Village
 from skotsel.models.sites import Site
@@ -24,10 +25,12 @@ __all__ = [
     "Inspection",
     "InspectionResult",
     "Invitation",
+    "LoginAttempt",
     "Membership",
     "Municipality",
     "Notification",
     "Occurrence",
+    "PasswordReset",
     "Photo",
     "Settlement",
     "Site",

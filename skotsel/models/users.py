@@ -6,7 +6,7 @@ from datetime import datetime
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from flask_login import UserMixin
-from sqlalchemy import Boolean, CheckConstraint, ForeignKey, String, UniqueConstraint, true
+from sqlalchemy import Boolean, CheckConstraint, ForeignKey, Integer, String, UniqueConstraint, event, true
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from skotsel.extensions import db
@@ -35,13 +35,24 @@ class User(UserMixin, TimestampMixin, db.Model):
     wants_reminders: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
     wants_coordinator_digest: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
     wants_reviewer_digest: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
+    #: Kept in the session at sign-in and compared on every request: raising it ends every session of the account
+    #: (sign-out, a new password, a password reset, deactivation), even a copied cookie.
+    session_version: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
     memberships: Mapped[list[Membership]] = relationship(
         back_populates="user", cascade="all, delete-orphan", foreign_keys="Membership.user_id"
     )
 
     def set_password(self, password: str) -> None:
+        """A new password also ends every session signed in with the old one."""
+        had_password = self.password_hash is not None
         self.password_hash = _hasher.hash(password)
+        if had_password:
+            self.end_sessions()
+
+    def end_sessions(self) -> None:
+        """Every session cookie issued for this account so far stops working."""
+        self.session_version = (self.session_version or 0) + 1
 
     def check_password(self, password: str) -> bool:
         if not self.password_hash:
@@ -53,6 +64,13 @@ class User(UserMixin, TimestampMixin, db.Model):
 
     def __repr__(self) -> str:
         return f"<User {self.email}>"
+
+
+@event.listens_for(User.is_active, "set", active_history=True)
+def _deactivation_ends_sessions(user: User, value, old_value, initiator) -> None:
+    """Deactivating an account (however it is done) ends its sessions: reactivating it later revives none."""
+    if old_value is True and not value:
+        user.session_version = (user.session_version or 0) + 1
 
 
 class Membership(TenantMixin, TimestampMixin, db.Model):

@@ -1,5 +1,5 @@
-"""Calendar URLs carry a secret: every log line (the development server's and gunicorn's access logs, the app's own
-error log) shows /feeds/[hemlig].ics instead of the token."""
+"""Some URLs carry a secret — calendar links, password reset links, invitations: every log line (the development
+server's and gunicorn's access logs, the app's own error log) shows /feeds/[hemlig] instead of the token."""
 from __future__ import annotations
 
 import logging
@@ -9,7 +9,7 @@ from flask import Flask
 
 #: Everything after /feeds/ up to a space, quote, query or fragment: a token copied without ".ics", in capitals, behind
 #: an extra slash or a "./" is as secret as the real path.
-FEED_PATH = re.compile(r"(/feeds/)[^\s\"'?#]*", re.IGNORECASE)
+FEED_PATH = re.compile(r"(/feeds/|/password/reset/|/invitation/)[^\s\"'?#]*", re.IGNORECASE)
 REDACTED = r"\1[hemlig]"
 LOGGERS = ("werkzeug", "gunicorn.access", "gunicorn.error")
 

@@ -49,5 +49,5 @@ def _send(path, *, mimetype: str, download_name: str):
                          max_age=CACHE_SECONDS)
     response.headers["X-Content-Type-Options"] = "nosniff"
     response.headers["Cache-Control"] = f"private, max-age={CACHE_SECONDS}"
-    response.headers["Content-Security-Policy"] = "default-src 'none'; sandbox"
+    response.headers["Content-Security-Policy"] = "default-src 'none'; sandbox; frame-ancestors 'none'"
     return response

@@ -108,3 +108,5 @@ def test_the_filter_redacts_formatted_records_and_leaves_others_alone():
     other = logging.LogRecord("werkzeug", logging.INFO, __file__, 1, "GET %s", ("/workspace/",), None)
     assert RedactFeedTokens().filter(other) and other.getMessage() == "GET /workspace/"
     assert redact("/feeds/abc.ics och /Feeds//def") == "/feeds/[hemlig] och /Feeds/[hemlig]"
+    assert redact("GET /password/reset/AbC_1 och /invitation/xyz?a=1") == (
+        "GET /password/reset/[hemlig] och /invitation/[hemlig]?a=1")

@@ -64,7 +64,7 @@ def test_a_member_of_the_association_sees_the_photo_and_its_thumbnail(client, wo
         assert response.data == fh.read()
     assert response.headers["X-Content-Type-Options"] == "nosniff"
     assert response.headers["Cache-Control"] == "private, max-age=3600"
-    assert response.headers["Content-Security-Policy"] == "default-src 'none'; sandbox"
+    assert response.headers["Content-Security-Policy"] == "default-src 'none'; sandbox; frame-ancestors 'none'"
     assert response.headers["Content-Disposition"].startswith("inline;")
     assert "filename*=UTF-8''Gr%C3%A4smattan%20klippt.jpg" in response.headers["Content-Disposition"]
 
