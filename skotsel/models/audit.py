@@ -3,8 +3,8 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import JSON, CheckConstraint, ForeignKey, Index, Integer, String
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy import JSON, CheckConstraint, ForeignKey, Index, Integer, String, event
+from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 
 from skotsel.extensions import db
 from skotsel.models.base import TenantMixin, UTCDateTime, utcnow
@@ -36,3 +36,20 @@ class AuditEvent(TenantMixin, db.Model):
         Index("ix_audit_event_object", "object_type", "object_id"),
         Index("ix_audit_event_parent", "parent_type", "parent_id"),
     )
+
+
+class AuditLogIsImmutable(RuntimeError):
+    """Raised when anything tries to change or delete a händelselogg entry through the ORM."""
+
+
+@event.listens_for(AuditEvent, "before_update")
+@event.listens_for(AuditEvent, "before_delete")
+def _never_changed(mapper, connection, target: AuditEvent) -> None:
+    raise AuditLogIsImmutable(f"audit event {target.id} cannot be changed or deleted")
+
+
+@event.listens_for(Session, "do_orm_execute")
+def _no_bulk_changes(state) -> None:
+    """update(AuditEvent) / delete(AuditEvent) run through a session skip the mapper events: refuse them here."""
+    if (state.is_update or state.is_delete) and any(m.class_ is AuditEvent for m in state.all_mappers):
+        raise AuditLogIsImmutable("audit events cannot be changed or deleted")

@@ -1,14 +1,16 @@
 """Every signed-in person's own page: name, language, which e-mail they want, and their API tokens."""
 from __future__ import annotations
 
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, session, url_for
+import json
+
+from flask import Blueprint, Response, abort, current_app, flash, redirect, render_template, session, url_for
 from flask_babel import gettext as _, lazy_gettext as _l
 from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, RadioField, StringField
 
 from skotsel.domain.errors import ValidationError
-from skotsel.services import api_tokens, clock
+from skotsel.services import api_tokens, clock, gdpr
 from skotsel.services.profile import EMAIL_CHOICES, email_choices_for, update_profile
 from skotsel.web import current_principal
 from skotsel.web.forms import DeleteForm, choices, error_message, show_error
@@ -97,3 +99,17 @@ def revoke_api_token(token_id: int):
     else:
         flash(_("API-nyckeln ”%(name)s” är återkallad.", name=row.name), "success")
     return redirect(url_for("profile.api_tokens_page"))
+
+
+# --- the person's own data (GDPR) -------------------------------------------------------------------------------
+
+
+@bp.route("/data.json")
+@login_required
+def data_export():
+    user = current_user._get_current_object()
+    body = json.dumps(gdpr.export_person(user), ensure_ascii=False, indent=2)
+    return Response(body, mimetype="application/json", headers={
+        "Content-Disposition": f'attachment; filename="skotsel-personuppgifter-{user.id}.json"',
+        "Cache-Control": "no-store",
+    })

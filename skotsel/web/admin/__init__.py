@@ -54,5 +54,6 @@ def overview():
 
 from skotsel.web.admin import agreements, associations, sites, task_types, villages  # noqa: E402,F401
 from skotsel.web.admin import outbox  # noqa: E402,F401
+from skotsel.web.admin import people  # noqa: E402,F401
 
 __all__ = ["Forbidden", "bp", "is_admin", "municipality_id", "require_admin"]
