@@ -381,6 +381,11 @@ def agreed_task_delete(task_id: int):
     task = load(current_principal(), AgreedTask, task_id, "write")
     agreement_id = task.agreement_id
     if DeleteForm().validate_on_submit():
-        delete_agreed_task(actor_id=current_principal().user_id, task=task)
-        flash(_("Skötselmomentet är borttaget ur avtalet."), "success")
+        try:
+            delete_agreed_task(actor_id=current_principal().user_id, task=task)
+        except ValidationError as error:  # work has been reported on it: shown, not a server error
+            db.session.rollback()
+            flash(error_message(error), "error")
+        else:
+            flash(_("Skötselmomentet är borttaget ur avtalet."), "success")
     return redirect(url_for("admin.agreement_detail", agreement_id=agreement_id))
