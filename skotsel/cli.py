@@ -13,7 +13,7 @@ from flask.cli import with_appcontext
 
 def init_app(app: Flask) -> None:
     for command in (demo_data, create_municipality, create_staff, scheduler, run_jobs, generate_schedule, feed_url,
-                    backup, restore):
+                    create_token, backup, restore):
         app.cli.add_command(command)
 
 
@@ -163,6 +163,39 @@ def generate_schedule(until: date | None, today: date | None) -> None:
     click.echo(str(summary))
 
 
+def _active_user(email: str):
+    """The user signing in with `email`; a clear error (exit 1) if there is none or they are deactivated."""
+    from skotsel.services.users import find_user
+
+    user = find_user(email)
+    if user is None:
+        raise click.ClickException(f"Ingen användare med e-postadressen {email} / no user with that e-mail address.")
+    if not user.is_active:
+        raise click.ClickException(f"{user.email} är inaktiverad / is deactivated.")
+    return user
+
+
+@click.command("create-token")
+@with_appcontext
+@click.argument("email")
+@click.option("--name", default="API-nyckel", show_default=True, help="What the token is for (shown on the profile "
+                                                                       "page).")
+def create_token(email: str, name: str) -> None:
+    """Make a new API token for the user signing in with EMAIL and print it (shown only this once)."""
+    from skotsel.domain.errors import ValidationError
+    from skotsel.services import api_tokens
+    from skotsel.services.access import Principal
+
+    user = _active_user(email)
+    try:
+        row, token = api_tokens.create_token(principal=Principal.of(user), name=name)
+    except ValidationError as error:
+        raise click.ClickException(f"{error.message_sv} / {error.message_en}") from error
+    click.echo(f"Ny API-nyckel för {user.name} <{user.email}> ({row.name}); visas bara nu / "
+               f"new API token, shown only now:")
+    click.echo(token)
+
+
 @click.command("feed-url")
 @with_appcontext
 @click.argument("email")
@@ -173,13 +206,8 @@ def generate_schedule(until: date | None, today: date | None) -> None:
               help="The association's id, for --kind association.")
 def feed_url(email: str, kind: str | None, association_id: int | None) -> None:
     """Make a new calendar link for the user signing in with EMAIL and print its URL (shown only this once)."""
-    from sqlalchemy import select
-
-    from skotsel.extensions import db
-    from skotsel.models import User
     from skotsel.services import feeds
     from skotsel.services.access import Forbidden, NotFound, Principal
-    from skotsel.services.users import normalise_email
     from skotsel.web import external_url
 
     kind = kind or ("association" if association_id is not None else "personal")
@@ -187,11 +215,7 @@ def feed_url(email: str, kind: str | None, association_id: int | None) -> None:
         raise click.UsageError("Ange --association ID / give --association ID for --kind association.")
     if kind != "association" and association_id is not None:
         raise click.UsageError("--association hör till --kind association / only goes with --kind association.")
-    user = db.session.scalar(select(User).where(User.email == normalise_email(email)))
-    if user is None:
-        raise click.ClickException(f"Ingen användare med e-postadressen {email} / no user with that e-mail address.")
-    if not user.is_active:
-        raise click.ClickException(f"{user.email} är inaktiverad / is deactivated.")
+    user = _active_user(email)
     try:
         row, token = feeds.create_token(principal=Principal.of(user), kind=kind, association_id=association_id)
     except (NotFound, Forbidden) as error:

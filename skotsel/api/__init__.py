@@ -207,7 +207,7 @@ def _register_errors(bp) -> None:
 
 def init_api(app: Flask) -> SkotselApi:
     """Register the API on the app: /api/v1/…, /api/v1/openapi.json and /api/v1/docs."""
-    from skotsel.api import cli, docs, views
+    from skotsel.api import docs, views
 
     app.extensions["skotsel_api_limiter"] = RateLimiter()
     app.config.setdefault("API_RATE_LIMIT", RATE_LIMIT)
@@ -233,7 +233,6 @@ def init_api(app: Flask) -> SkotselApi:
     api.register_blueprint(bp)
     app.extensions["skotsel_api"] = api
     docs.register(app, api)
-    app.cli.add_command(cli.create_token)
 
     @app.before_request
     def api_routing_errors():

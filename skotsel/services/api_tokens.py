@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from sqlalchemy import select, update
+from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
 from skotsel.domain.errors import ValidationError
@@ -16,7 +16,8 @@ from skotsel.extensions import db
 from skotsel.models import User
 from skotsel.models.api import ApiToken
 from skotsel.services import audit, transaction
-from skotsel.services.secret_tokens import hash_token, matches, new_token, well_formed
+from skotsel.services import secret_tokens
+from skotsel.services.secret_tokens import hash_token, new_token
 from skotsel.services.access import Forbidden, NotFound, Principal
 
 MAX_NAME = 100
@@ -90,25 +91,16 @@ def tokens_of(principal: Principal) -> list[ApiToken]:
 def find(token: str | None) -> tuple[ApiToken, User] | None:
     """The working token behind `token` and its active owner, or None: malformed, unknown, revoked or the owner
     deactivated."""
-    if not well_formed(token):
-        return None
-    digest = hash_token(token)
-    row = db.session.scalar(
-        select(ApiToken).where(ApiToken.token_hash == digest, ApiToken.revoked_at.is_(None))
-        .options(joinedload(ApiToken.user).selectinload(User.memberships)))
-    if row is None or not matches(row.token_hash, token):
-        return None
-    if row.user is None or not row.user.is_active:
+    row = secret_tokens.find_by_token(ApiToken, token, ApiToken.revoked_at.is_(None),
+                                      options=[joinedload(ApiToken.user).selectinload(User.memberships)])
+    if row is None or row.user is None or not row.user.is_active:
         return None
     return row, row.user
 
 
 def mark_used(row: ApiToken, now: datetime) -> None:
     """Remember when the token was last used, at most every few minutes."""
-    if row.last_used_at is None or now - row.last_used_at >= USED_RESOLUTION:
-        db.session.execute(update(ApiToken).where(ApiToken.id == row.id).values(last_used_at=now))
-        db.session.commit()
-        row.last_used_at = now
+    secret_tokens.mark_used(row, now, every=USED_RESOLUTION)
 
 
 def forget_idempotency(*, now: datetime, days: int = 7) -> int:

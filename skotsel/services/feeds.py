@@ -43,7 +43,8 @@ from skotsel.models import (
     User,
 )
 from skotsel.services import audit, transaction
-from skotsel.services.secret_tokens import hash_token, matches, new_token, well_formed
+from skotsel.services import secret_tokens
+from skotsel.services.secret_tokens import hash_token, new_token
 from skotsel.services.access import Forbidden, NotFound, Principal, can_write, load
 from skotsel.services.agreements import describe_agreed_task
 from skotsel.services.schedule import states
@@ -142,13 +143,9 @@ def tokens_of(principal: Principal) -> list[FeedToken]:
 def find(token: str) -> tuple[FeedToken, Principal] | None:
     """The working calendar link behind `token` and its owner's rights today, or None: malformed, unknown, revoked,
     its owner deactivated, or the scope no longer theirs (a member who left the association)."""
-    if not well_formed(token):
-        return None
-    digest = hash_token(token)
-    row = db.session.scalar(
-        select(FeedToken).where(FeedToken.token_hash == digest, FeedToken.revoked_at.is_(None))
-        .options(joinedload(FeedToken.user).selectinload(User.memberships)))
-    if row is None or not matches(row.token_hash, token):
+    row = secret_tokens.find_by_token(FeedToken, token, FeedToken.revoked_at.is_(None),
+                                      options=[joinedload(FeedToken.user).selectinload(User.memberships)])
+    if row is None:
         return None
     principal = Principal.of(row.user)
     try:
@@ -162,9 +159,7 @@ def find(token: str) -> tuple[FeedToken, Principal] | None:
 
 def mark_used(row: FeedToken, now: datetime) -> None:
     """Remember when the link was last polled, at most once an hour (a poll should not be a write)."""
-    if row.last_used_at is None or now - row.last_used_at >= USED_RESOLUTION:
-        db.session.execute(update(FeedToken).where(FeedToken.id == row.id).values(last_used_at=now))
-        db.session.commit()
+    secret_tokens.mark_used(row, now, every=USED_RESOLUTION)
 
 
 def record_body(row: FeedToken, etag: str, now: datetime) -> datetime:

@@ -14,7 +14,7 @@ from skotsel.models import Association, Invitation, Membership, User
 from skotsel.models.users import ASSOCIATION_ROLES
 from skotsel.services import audit, transaction
 from skotsel.services.mail import send_mail
-from skotsel.services.secret_tokens import hash_token, new_token
+from skotsel.services.secret_tokens import find_by_token, hash_token, new_token
 from skotsel.services.users import check_password_rules, find_user, is_email_address, normalise_email
 
 ROLE_NAMES_SV = {"coordinator": "samordnare", "member": "medlem", "admin": "administratör", "reviewer": "granskare"}
@@ -130,7 +130,7 @@ def revoke_invitation(*, actor_id: int, invitation: Invitation) -> None:
 
 def pending_invitation(token: str, *, now: datetime) -> Invitation | None:
     """The unused, unexpired invitation behind a link, or None."""
-    invitation = db.session.scalar(select(Invitation).where(Invitation.token_hash == hash_token(token or "")))
+    invitation = find_by_token(Invitation, token)
     if invitation is None or invitation.accepted_at is not None or invitation.expires_at <= now:
         return None
     return invitation
