@@ -22,13 +22,22 @@ PASSWORD = "rätt-häst-batteri-häfta"
 def _fresh_postgres_database(base_url: str, suffix: str) -> str:
     """Create an empty database for this test process next to the one named in the URL."""
     url = make_url(base_url)
-    name = f"{url.database}_{suffix}"
+    name = f"{url.database}_{suffix}"[:63]  # PostgreSQL's longest identifier
     admin = create_engine(url.set(database="postgres"), isolation_level="AUTOCOMMIT")
     with admin.connect() as conn:
         conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
         conn.execute(text(f'CREATE DATABASE "{name}"'))
     admin.dispose()
     return url.set(database=name).render_as_string(hide_password=False)
+
+
+def drop_postgres_database(database_url: str) -> None:
+    """Drop a database made by _fresh_postgres_database, even with connections still open."""
+    url = make_url(database_url)
+    admin = create_engine(url.set(database="postgres"), isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{url.database}" WITH (FORCE)'))
+    admin.dispose()
 
 
 @pytest.fixture(scope="session")

@@ -18,17 +18,9 @@ from sqlalchemy.engine import make_url
 from skotsel import create_app
 from skotsel.extensions import db
 from skotsel.services import backup as backups
-from tests.conftest import PG_URL, CSRFClient, _fresh_postgres_database, login
+from tests.conftest import PG_URL, CSRFClient, _fresh_postgres_database, drop_postgres_database, login
 
 DEMO_DAY = date(2026, 7, 15)
-
-
-def _drop_postgres_database(url: str) -> None:
-    parsed = make_url(url)
-    admin = create_engine(parsed.set(database="postgres"), isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'DROP DATABASE IF EXISTS "{parsed.database}" WITH (FORCE)'))
-    admin.dispose()
 
 
 def _make_app(url: str, uploads) -> object:
@@ -60,7 +52,7 @@ def source(tmp_path_factory, worker_id):
     yield app
     _dispose(app)
     if PG_URL:
-        _drop_postgres_database(url)
+        drop_postgres_database(url)
 
 
 @pytest.fixture
@@ -77,7 +69,7 @@ def target(tmp_path, source):
     yield app
     _dispose(app)
     if PG_URL:
-        _drop_postgres_database(url)
+        drop_postgres_database(url)
 
 
 @pytest.fixture(scope="module")

@@ -13,12 +13,11 @@ from alembic.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from flask import current_app
 from flask_migrate import downgrade, upgrade
-from sqlalchemy import create_engine, inspect, text
-from sqlalchemy.engine import make_url
+from sqlalchemy import inspect
 
 from skotsel import create_app
 from skotsel.extensions import db
-from tests.conftest import PG_URL, _fresh_postgres_database
+from tests.conftest import PG_URL, _fresh_postgres_database, drop_postgres_database
 
 DEMO_DAY = date(2026, 7, 15)
 
@@ -39,11 +38,7 @@ def demo_app(tmp_path, worker_id):
         db.session.remove()
         db.engine.dispose()
     if PG_URL:
-        parsed = make_url(url)
-        admin = create_engine(parsed.set(database="postgres"), isolation_level="AUTOCOMMIT")
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{parsed.database}" WITH (FORCE)'))
-        admin.dispose()
+        drop_postgres_database(url)
 
 
 def _counts() -> dict[str, tuple[int, tuple[str, ...], str]]:

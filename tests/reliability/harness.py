@@ -27,6 +27,8 @@ from pathlib import Path
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
+from tests.conftest import _fresh_postgres_database, drop_postgres_database
+
 ROOT = Path(__file__).resolve().parents[2]
 BIN = Path(sys.executable).parent
 GUNICORN = str(BIN / "gunicorn")
@@ -47,25 +49,13 @@ def new_database(base: Path, *, postgres_url: str | None, name: str) -> str:
     """A new, empty database: a SQLite file under `base`, or `<database>_<name>` next to the PostgreSQL URL's."""
     if not postgres_url:
         return f"sqlite:///{base / 'server.sqlite'}"
-    url = make_url(postgres_url)
-    db_name = f"{url.database}_{name}"[:63]
-    admin = create_engine(url.set(database="postgres"), isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'DROP DATABASE IF EXISTS "{db_name}" WITH (FORCE)'))
-        conn.execute(text(f'CREATE DATABASE "{db_name}"'))
-    admin.dispose()
-    return url.set(database=db_name).render_as_string(hide_password=False)
+    return _fresh_postgres_database(postgres_url, name)
 
 
 def drop_database(database_url: str) -> None:
     """Drop a PostgreSQL database made by new_database (a SQLite file goes with its temporary folder)."""
-    if database_url.startswith("sqlite"):
-        return
-    url = make_url(database_url)
-    admin = create_engine(url.set(database="postgres"), isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'DROP DATABASE IF EXISTS "{url.database}" WITH (FORCE)'))
-    admin.dispose()
+    if not database_url.startswith("sqlite"):
+        drop_postgres_database(database_url)
 
 
 # --- the server -----------------------------------------------------------------------------------------------
