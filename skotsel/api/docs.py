@@ -17,7 +17,7 @@ it, record an inspection.
 with `flask --app skotsel create-token EMAIL`. The token acts with your rights today: you see exactly what the web
 pages show you, and anything else is 404 Not Found.
 
-**Rate limit.** 120 requests a minute per token; over it, 429 with `Retry-After`.
+**Rate limit.** 120 requests a minute per person (all their tokens together); over it, 429 with `Retry-After`.
 
 **Pagination.** Lists are in id order, `limit` (1–100) per page; pass a page's `next_after` as `after` for the next
 one (also in the `Link: rel="next"` header). `next_after` is null on the last page.

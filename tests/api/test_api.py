@@ -553,7 +553,7 @@ def test_the_rate_limit_answers_429_with_retry_after(api, app):
         response = api.get("/api/v1/agreements", role="member_a")
         _assert_problem(response, 429)
         assert 1 <= int(response.headers["Retry-After"]) <= 60
-        assert api.get("/api/v1/agreements", role="coordinator_a").status_code == 200  # per token
+        assert api.get("/api/v1/agreements", role="coordinator_a").status_code == 200  # per person
     finally:
         app.config["API_RATE_LIMIT"] = 120
 
