@@ -34,6 +34,7 @@ import subprocess
 import tarfile
 import tempfile
 import time
+import zlib
 from dataclasses import dataclass, field
 from datetime import date, datetime, timezone
 from decimal import Decimal
@@ -418,7 +419,7 @@ def read_manifest(path: str | os.PathLike, staging: Path) -> dict:
                 source = archive.extractfile(info)
                 with open(destination, "wb") as out:
                     shutil.copyfileobj(source, out, CHUNK)
-    except (OSError, EOFError, tarfile.TarError, gzip.BadGzipFile, UnicodeDecodeError) as error:
+    except (OSError, EOFError, zlib.error, tarfile.TarError, UnicodeDecodeError) as error:
         raise BackupError(f"{path} is not a readable skotsel backup (damaged or not a .tar.gz): {error}") from error
 
     manifest_path, digest_path = staging / MANIFEST, staging / MANIFEST_DIGEST
