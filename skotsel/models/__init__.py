@@ -10,6 +10,7 @@ from skotsel.models.schedule import Completion, Deviation, Notification, Occurre
 from skotsel.models.organisations import Association, Municipality, Village
 from skotsel.models.sites import Site
 from skotsel.models.users import Invitation, Membership, User
+from skotsel.models.versions import DataVersion
 
 __all__ = [
     "ApiToken",
@@ -17,6 +18,7 @@ __all__ = [
     "Agreement",
     "Association",
     "Completion",
+    "DataVersion",
     "Deviation",
     "FeedEvent",
     "FeedToken",

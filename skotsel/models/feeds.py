@@ -33,6 +33,9 @@ class FeedToken(TenantMixin, TimestampMixin, db.Model):
     #: The strong ETag of the body last served, and when the body last changed (the Last-Modified header).
     body_etag: Mapped[str | None] = mapped_column(String(64))
     body_changed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    #: What that body was built from (skotsel.services.feeds.poll_key): while it is the same, so is the body, and a
+    #: poll is answered without reading a single event.
+    body_key: Mapped[str | None] = mapped_column(String(64))
     #: The language the owner last got the feed in; when it changes every event's text changes, so each event's
     #: SEQUENCE is published `locale_bumps` higher and its DTSTAMP no earlier than `locale_changed_at`.
     served_locale: Mapped[str | None] = mapped_column(String(5))
