@@ -65,16 +65,21 @@ class Principal:
     def of(cls, user: User | None) -> Principal:
         if user is None or not getattr(user, "is_authenticated", False) or not user.is_active:
             return cls()
+        return cls.of_memberships(user.id, user.memberships)
+
+    @classmethod
+    def of_memberships(cls, user_id: int, memberships) -> Principal:
+        """From an active user's memberships (rows or objects with municipality_id, association_id and role)."""
         roles: dict[str, set[int]] = {"admin": set(), "reviewer": set(), "coordinator": set(), "member": set()}
         association_municipality = {}
-        for membership in user.memberships:
+        for membership in memberships:
             if membership.association_id is None:
                 roles[membership.role].add(membership.municipality_id)
             else:
                 roles[membership.role].add(membership.association_id)
                 association_municipality[membership.association_id] = membership.municipality_id
         return cls(
-            user_id=user.id,
+            user_id=user_id,
             admin_of=frozenset(roles["admin"]),
             reviewer_of=frozenset(roles["reviewer"]),
             coordinator_of=frozenset(roles["coordinator"]),

@@ -22,12 +22,13 @@ from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from dateutil.relativedelta import relativedelta
-from sqlalchemy import and_, or_, select, update
+from sqlalchemy import and_, bindparam, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import joinedload, selectinload
 
 from skotsel.domain.errors import ValidationError
 from skotsel.extensions import db
+from skotsel.models.versions import DataVersion, versions
 from skotsel.models import (
     AgreedTask,
     Agreement,
@@ -37,6 +38,7 @@ from skotsel.models import (
     FeedEvent,
     FeedToken,
     Inspection,
+    Membership,
     Municipality,
     Occurrence,
     Site,
@@ -162,17 +164,113 @@ def mark_used(row: FeedToken, now: datetime) -> None:
     secret_tokens.mark_used(row, now, every=USED_RESOLUTION)
 
 
-def record_body(row: FeedToken, etag: str, now: datetime) -> datetime:
+@dataclass(frozen=True)
+class Poll:
+    """What a poll knows before reading a single event: the link's stored state, its owner's rights and the data
+    versions of the municipalities it can show — read with one plain query (`glance`)."""
+
+    id: int
+    kind: str
+    association_id: int | None
+    site_id: int | None
+    last_used_at: datetime | None
+    body_etag: str | None
+    body_changed_at: datetime | None
+    body_key: str | None
+    served_locale: str | None
+    locale_bumps: int
+    locale_changed_at: datetime | None
+    user_locale: str | None
+    principal: Principal
+    data: dict[int, int]
+
+
+# Built once: a poll that finds nothing changed should cost little more than its one query — the link, its owner,
+# and a row per membership with that municipality's data version.
+_GLANCE = (
+    select(FeedToken.id, FeedToken.kind, FeedToken.association_id, FeedToken.site_id, FeedToken.municipality_id,
+           FeedToken.token_hash, FeedToken.last_used_at, FeedToken.body_etag, FeedToken.body_changed_at,
+           FeedToken.body_key, FeedToken.served_locale, FeedToken.locale_bumps, FeedToken.locale_changed_at,
+           FeedToken.user_id, User.locale.label("user_locale"), User.is_active,
+           Membership.municipality_id.label("membership_municipality_id"),
+           Membership.association_id.label("membership_association_id"), Membership.role, DataVersion.version)
+    .join(User, User.id == FeedToken.user_id)
+    .outerjoin(Membership, Membership.user_id == User.id)
+    .outerjoin(DataVersion, DataVersion.municipality_id == Membership.municipality_id)
+    .where(FeedToken.token_hash == bindparam("token_hash"), FeedToken.revoked_at.is_(None))
+)
+
+
+@dataclass(frozen=True)
+class _Membership:
+    municipality_id: int
+    association_id: int | None
+    role: str
+
+
+def glance(token: str) -> Poll | None:
+    """The link behind `token` as far as a poll that finds nothing changed needs it, or None: a malformed, unknown
+    or revoked token, or one whose owner is deactivated (the full lookup, `find`, then says 404 with its reason).
+    The owner's rights are not checked against the scope here: they are part of the key the stored body was built
+    from (`poll_key`), and any change to them — a membership, a site passing to another association — raises a
+    data version, so the key no longer matches and the poll takes the full way."""
+    if not secret_tokens.well_formed(token):
+        return None
+    rows = db.session.execute(_GLANCE, {"token_hash": hash_token(token)}).all()
+    if not rows or not secret_tokens.matches(rows[0].token_hash, token) or not rows[0].is_active:
+        return None
+    row = rows[0]
+    memberships = [_Membership(item.membership_municipality_id, item.membership_association_id, item.role)
+                   for item in rows if item.membership_municipality_id is not None]
+    data = {item.membership_municipality_id: item.version or 0 for item in rows
+            if item.membership_municipality_id is not None}
+    if row.municipality_id not in data:
+        return None  # not theirs any more: the full lookup says so
+    return Poll(row.id, row.kind, row.association_id, row.site_id, row.last_used_at, row.body_etag,
+                row.body_changed_at, row.body_key, row.served_locale, row.locale_bumps, row.locale_changed_at,
+                row.user_locale, Principal.of_memberships(row.user_id, memberships), data)
+
+
+def mark_polled(poll: Poll, now: datetime) -> None:
+    """mark_used for a poll answered from what was stored."""
+    if poll.last_used_at is None or now - poll.last_used_at >= USED_RESOLUTION:
+        db.session.execute(update(FeedToken).where(FeedToken.id == poll.id).values(last_used_at=now))
+        db.session.commit()
+
+
+def data_versions(row: FeedToken) -> dict[int, int]:
+    """The data versions of the municipalities a link can show (raised by every change to their data,
+    skotsel.models.versions). Read them before the events, so a body is never filed under a newer version."""
+    return versions({row.municipality_id} | {membership.municipality_id for membership in row.user.memberships})
+
+
+def poll_key(row: FeedToken | Poll, principal: Principal, *, data: dict[int, int], today: date, locale: str,
+             settings: tuple) -> str:
+    """Everything a link's body is built from, short of reading its events: the `data` versions, the day (statuses
+    and the window follow it), the reader's scope and language, and `settings` (what else the web layer renders
+    with). While the key stays the same, so does the body."""
+    return hashlib.sha256(json.dumps([
+        row.id, row.kind, row.association_id, row.site_id, sorted(principal.associations),
+        sorted(principal.staff_of), sorted(data.items()), today.isoformat(), locale,
+        row.served_locale, row.locale_bumps, row.locale_changed_at and row.locale_changed_at.isoformat(),
+        list(settings),
+    ], default=str).encode("utf-8")).hexdigest()
+
+
+def record_body(row: FeedToken, etag: str, now: datetime, *, key: str | None = None) -> datetime:
     """The time the link's body last changed (the Last-Modified header, whole seconds): now if `etag` differs from
     the body served before — and always at least a second after the previous change, so that an If-Modified-Since
-    from the same second as the old body cannot match the new one."""
+    from the same second as the old body cannot match the new one. `key` is what the body was built from."""
     if row.body_etag == etag and row.body_changed_at is not None:
+        if row.body_key != key:
+            db.session.execute(update(FeedToken).where(FeedToken.id == row.id).values(body_key=key))
+            db.session.commit()
         return row.body_changed_at
     changed_at = now.replace(microsecond=0)
     if row.body_changed_at is not None and changed_at <= row.body_changed_at:
         changed_at = row.body_changed_at.replace(microsecond=0) + timedelta(seconds=1)
     db.session.execute(update(FeedToken).where(FeedToken.id == row.id)
-                       .values(body_etag=etag, body_changed_at=changed_at))
+                       .values(body_etag=etag, body_changed_at=changed_at, body_key=key))
     db.session.commit()
     return changed_at
 
@@ -259,8 +357,10 @@ def _occurrence_facts(occurrences: list[Occurrence], *, today: date) -> list[Eve
     found = states(occurrences, today=today)  # loads the agreed tasks with their task types and agreements
     task_ids = {occurrence.agreed_task_id for occurrence in occurrences}
     site_ids = {occurrence.agreed_task.site_id for occurrence in occurrences}
-    # In the identity map, so task.site below needs no query of its own.
-    db.session.scalars(select(Site).where(Site.id.in_(site_ids)).options(joinedload(Site.village))).all()
+    sites = {site.id: site for site in db.session.scalars(
+        select(Site).where(Site.id.in_(site_ids)).options(joinedload(Site.village)))}
+    # Completions from the earliest day any of these occurrences could be done on.
+    since = min(occurrence.window_starts_on for occurrence in occurrences)
     # Who did it: the completion logged against the occurrence on the counted date; for a quota, whose counted
     # completion may be logged against a sibling, the first completion of the task on that date.
     by_occurrence: dict[tuple[int, date], str] = {}
@@ -268,7 +368,7 @@ def _occurrence_facts(occurrences: list[Occurrence], *, today: date) -> list[Eve
     for occurrence_id, task_id, completed_on, name in db.session.execute(
         select(Completion.occurrence_id, Occurrence.agreed_task_id, Completion.completed_on, User.name)
         .join(Completion.occurrence).outerjoin(User, User.id == Completion.user_id)
-        .where(Occurrence.agreed_task_id.in_(task_ids))
+        .where(Occurrence.agreed_task_id.in_(task_ids), Completion.completed_on >= since)
         .order_by(Completion.id)
     ):
         by_occurrence.setdefault((occurrence_id, completed_on), name or "")
@@ -278,7 +378,7 @@ def _occurrence_facts(occurrences: list[Occurrence], *, today: date) -> list[Eve
     for state in found:
         occurrence = state.occurrence
         task = occurrence.agreed_task
-        site = task.site
+        site = sites[task.site_id]
         if task.id not in levels:
             levels[task.id] = (scrub(describe_agreed_task(task, "sv")), scrub(describe_agreed_task(task, "en")))
         status = "overdue" if state.overdue else state.status.value
@@ -433,12 +533,15 @@ def sync_events(facts: list[EventFacts], *, now: datetime, chunk: int = 500) -> 
                     {"kind": kind, "object_id": object_id, "fingerprint": wanted[(kind, object_id)], "sequence": 0,
                      "changed_at": now} for kind, object_id in new[start:start + chunk]
                 ]).on_conflict_do_nothing(index_elements=["kind", "object_id"]))
-        for kind, object_id in changed:
+        if changed:
+            table = FeedEvent.__table__
             db.session.execute(
-                update(FeedEvent)
-                .where(FeedEvent.kind == kind, FeedEvent.object_id == object_id,
-                       FeedEvent.fingerprint == stored[(kind, object_id)][0])
-                .values(fingerprint=wanted[(kind, object_id)], sequence=FeedEvent.sequence + 1, changed_at=now))
+                table.update()
+                .where(table.c.kind == bindparam("event_kind"), table.c.object_id == bindparam("event_id"),
+                       table.c.fingerprint == bindparam("old_fingerprint"))
+                .values(fingerprint=bindparam("new_fingerprint"), sequence=table.c.sequence + 1, changed_at=now),
+                [{"event_kind": kind, "event_id": object_id, "old_fingerprint": stored[(kind, object_id)][0],
+                  "new_fingerprint": wanted[(kind, object_id)]} for kind, object_id in changed])
         db.session.commit()
         stored = _stored(list(wanted), chunk)
     return {key: Published(sequence, changed_at) for key, (_fingerprint, sequence, changed_at) in stored.items()}

@@ -10,15 +10,15 @@ from __future__ import annotations
 
 import hashlib
 import json
-import threading
-from collections import OrderedDict
 from datetime import datetime
+from pathlib import Path
 
 from flask import Blueprint, Response, current_app, request
 from werkzeug.http import http_date
 
 from skotsel.services import clock, feeds
 from skotsel.web import calendar
+from skotsel.web.caching import MemoryCache
 
 bp = Blueprint("feeds", __name__)
 
@@ -28,39 +28,8 @@ CACHE_CONTROL = "private, max-age=300"
 BODY_CACHE_BYTES = 64 * 1024 * 1024
 
 
-class BodyCache:
-    """Serialised feed bodies by the hash of everything they show, least recently used out first."""
-
-    def __init__(self, limit: int) -> None:
-        self.limit = limit
-        self.size = 0
-        self._items: OrderedDict[str, tuple[str, bytes]] = OrderedDict()
-        self._lock = threading.Lock()
-
-    def get(self, key: str) -> tuple[str, bytes] | None:
-        with self._lock:
-            found = self._items.get(key)
-            if found is not None:
-                self._items.move_to_end(key)
-            return found
-
-    def put(self, key: str, etag: str, body: bytes) -> None:
-        with self._lock:
-            if key in self._items:
-                return
-            self._items[key] = (etag, body)
-            self.size += len(body)
-            while self.size > self.limit and self._items:
-                _key, (_etag, dropped) = self._items.popitem(last=False)
-                self.size -= len(dropped)
-
-    def clear(self) -> None:
-        with self._lock:
-            self._items.clear()
-            self.size = 0
-
-
-bodies = BodyCache(BODY_CACHE_BYTES)
+#: Serialised bodies as (etag, body), by the key they were built from (poll_key) and by their facts.
+bodies = MemoryCache(BODY_CACHE_BYTES)
 
 
 def _not_found() -> Response:
@@ -77,37 +46,81 @@ def _locale(language: str | None) -> str:
 # merge_slashes=False: "/feeds//<token>.ics" is a 404, not a redirect whose Location repeats the token.
 @bp.route("/feeds/<token>.ics", merge_slashes=False)
 def feed(token: str):
+    now, today = clock.now(), clock.today()
+    poll = feeds.glance(token)
+    if poll is not None:
+        key = feeds.poll_key(poll, poll.principal, data=poll.data, today=today, locale=_locale(poll.user_locale),
+                             settings=_settings())
+        if poll.body_key == key and poll.body_etag and poll.body_changed_at:
+            # Nothing the body is built from has changed since it was last served: answer from what was stored.
+            if _not_modified(poll.body_etag, poll.body_changed_at, now):
+                feeds.mark_polled(poll, now)
+                return Response(status=304, headers=_headers(poll.body_etag, poll.body_changed_at))
+            cached = bodies.get(key)
+            if cached is not None and cached[0] == poll.body_etag:
+                feeds.mark_polled(poll, now)
+                return _body(poll.body_etag, poll.body_changed_at, cached[1])
     found = feeds.find(token)
     if found is None:
         return _not_found()
     row, principal = found
-    now = clock.now()
-    events = feeds.facts_for(row, principal, today=clock.today())
+    locale = _locale(row.user.locale)
+    data = feeds.data_versions(row)
+    events = feeds.facts_for(row, principal, today=today)
     published = feeds.sync_events(events, now=now)
     name = feeds.title_for(row)
-    locale = _locale(row.user.locale)
     bumps, locale_changed_at = feeds.note_locale(row, locale, now)
     if bumps or locale_changed_at:
         published = {key: feeds.Published(value.sequence + bumps, max(value.changed_at, locale_changed_at or
                                                                       value.changed_at))
                      for key, value in published.items()}
-    key = hashlib.sha256(json.dumps([
-        row.kind, name, locale, current_app.config.get("BASE_URL"), current_app.config.get("FEED_UID_DOMAIN"),
+    facts_key = hashlib.sha256(json.dumps([
+        row.kind, name, locale, _settings(),
         [[item.kind, item.object_id, item.fingerprint, published[item.uid_key].sequence,
           published[item.uid_key].changed_at.isoformat()] for item in events],
     ]).encode("utf-8")).hexdigest()
-    cached = bodies.get(key)
+    cached = bodies.get(facts_key)
     if cached is None:
         body = calendar.build(kind=row.kind, name=name, events=events, published=published, locale=locale)
         etag = hashlib.sha256(body).hexdigest()[:40]
-        bodies.put(key, etag, body)
+        bodies.put(facts_key, (etag, body), len(body))
     else:
         etag, body = cached
-    changed_at = feeds.record_body(row, etag, now)
+    # Again after note_locale, which may have moved the language fields the key holds; the same data versions.
+    key = feeds.poll_key(row, principal, data=data, today=today, locale=locale, settings=_settings())
+    changed_at = feeds.record_body(row, etag, now, key=key)
+    bodies.put(key, (etag, body), len(body))
     feeds.mark_used(row, now)
-    headers = {"ETag": f'"{etag}"', "Last-Modified": http_date(changed_at), "Cache-Control": CACHE_CONTROL}
     if _not_modified(etag, changed_at, now):
-        return Response(status=304, headers=headers)
+        return Response(status=304, headers=_headers(etag, changed_at))
+    return _body(etag, changed_at, body)
+
+
+def _settings() -> tuple:
+    """What a body is rendered with besides its data: the links' base, the UID domain, and the code that renders
+    (a new version of skotsel or of its translations builds new bodies, though the data did not change)."""
+    config = current_app.config
+    return config.get("BASE_URL"), config.get("FEED_UID_DOMAIN"), _BUILD
+
+
+def _build_id() -> str:
+    """A digest of the modules and message catalogues that shape a feed's text."""
+    digest = hashlib.sha256()
+    root = Path(__file__).resolve().parent.parent
+    for path in sorted([Path(calendar.__file__), Path(feeds.__file__), *root.glob("translations/*/LC_MESSAGES/*.mo")]):
+        digest.update(path.read_bytes())
+    return digest.hexdigest()[:16]
+
+
+_BUILD = _build_id()
+
+
+def _headers(etag: str, changed_at: datetime) -> dict:
+    return {"ETag": f'"{etag}"', "Last-Modified": http_date(changed_at), "Cache-Control": CACHE_CONTROL}
+
+
+def _body(etag: str, changed_at: datetime, body: bytes) -> Response:
+    headers = _headers(etag, changed_at)
     headers["Content-Disposition"] = 'inline; filename="skotsel.ics"'
     return Response(body, 200, headers, content_type="text/calendar; charset=utf-8")
 

@@ -65,7 +65,7 @@ def test_the_token_never_reaches_the_access_log_or_the_error_log(app, world, ser
     def broken(*args, **kwargs):
         raise RuntimeError("trasig")
 
-    monkeypatch.setattr(feeds, "facts_for", broken)
+    monkeypatch.setattr(feeds, "glance", broken)  # the first step of every poll
     assert fetch(f"{served}/feeds/{token}.ics") == 500
 
     logged = log_file.read_text(encoding="utf-8")

@@ -408,6 +408,75 @@ def test_a_change_gives_a_new_etag_and_a_200(client, planned):
     assert get(client, token, **{"If-Modified-Since": response.headers["Last-Modified"]}).status_code == 304
 
 
+def statements_of(client, token, **headers) -> tuple[int, int]:
+    """(status, SQL statements run) for one poll."""
+    from sqlalchemy import event
+
+    seen = []
+
+    def count(*args):
+        seen.append(args[2])
+
+    event.listen(db.engine, "before_cursor_execute", count)
+    try:
+        status = get(client, token, **headers).status_code
+    finally:
+        event.remove(db.engine, "before_cursor_execute", count)
+    return status, len(seen)
+
+
+def test_an_unchanged_feed_is_answered_without_reading_its_events(client, planned, monkeypatch, make):
+    world = planned
+    token = token_for(world.member_a)
+    first = get(client, token)
+    assert len(parse(first).walk("VEVENT")) > 10
+
+    def not_again(*args, **kwargs):
+        raise AssertionError("the events were read although nothing changed")
+
+    with monkeypatch.context() as patch:
+        patch.setattr(feeds, "facts_for", not_again)
+        # The token with its owner, their memberships and the data versions: one statement, however many events
+        # there are.
+        assert statements_of(client, token, **{"If-None-Match": first.headers["ETag"]}) == (304, 1)
+        again = get(client, token)  # no validator: the stored body
+        assert again.data == first.data and again.headers["ETag"] == first.headers["ETag"]
+        assert again.headers["Last-Modified"] == first.headers["Last-Modified"]
+        # Another municipality's change is not this feed's.
+        world.site_c.notes = "Ny bänk"
+        db.session.commit()
+        assert get(client, token, **{"If-None-Match": first.headers["ETag"]}).status_code == 304
+
+    # A change in the feed's municipality: the events are read again, and the change shows.
+    occurrence = occurrences_of(world.task_a, date(2026, 6, 1), date(2026, 6, 30))[0]
+    complete(world, occurrence, occurrence.due_on)
+    changed = get(client, token, **{"If-None-Match": first.headers["ETag"]})
+    assert changed.status_code == 200 and changed.headers["ETag"] != first.headers["ETag"]
+    assert "Utförd av Mia Medlem" in str(events(parse(changed))[f"occurrence-{occurrence.id}@skotsel"]["DESCRIPTION"])
+
+    # So does a new name on the work, though the person is not a row of the municipality.
+    world.member_a.name = "Mia Nyman"
+    db.session.commit()
+    renamed = get(client, token, **{"If-None-Match": changed.headers["ETag"]})
+    assert renamed.status_code == 200
+    assert "Utförd av Mia Nyman" in str(events(parse(renamed))[f"occurrence-{occurrence.id}@skotsel"]["DESCRIPTION"])
+
+
+def test_a_new_day_reads_the_events_again(app, client, planned, monkeypatch):
+    world = planned
+    token = token_for(world.member_a)
+    first = get(client, token, **{"If-None-Match": '"x"'})
+    called = []
+    original = feeds.facts_for
+    monkeypatch.setattr(feeds, "facts_for", lambda *args, **kwargs: called.append(1) or original(*args, **kwargs))
+    assert get(client, token, **{"If-None-Match": first.headers["ETag"]}).status_code == 304
+    assert called == []
+    monkeypatch.setitem(app.config, "TODAY", TODAY + timedelta(days=1))  # statuses and the window follow the day
+    monkeypatch.setitem(app.config, "NOW", NOW + timedelta(days=1))
+    get(client, token, **{"If-None-Match": first.headers["ETag"]})
+    assert called == [1]
+
+
 def test_an_event_leaving_the_window_changes_last_modified(app, client, planned, monkeypatch):
     token = token_for(planned.member_a)
     first = get(client, token)
