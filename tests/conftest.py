@@ -108,6 +108,7 @@ def _clean_database(request):
             else:
                 for table in tables:
                     conn.execute(text(f'DELETE FROM "{table}"'))
+    forget_kept_pages()
 
 
 @pytest.fixture
@@ -247,10 +248,19 @@ def make(ctx, password_hash) -> Factory:
     return Factory(password_hash)
 
 
+def forget_kept_pages() -> None:
+    """Empty what the worker keeps in memory between requests (skotsel.web.caching): the next page is built anew."""
+    from skotsel.web import feeds, review, workspace
+
+    for cache in (feeds.bodies, review.pages, workspace.pages):
+        cache.clear()
+
+
 def query_count(client: CSRFClient, url: str) -> int:
-    """How many SQL statements a successful GET of `url` runs."""
+    """How many SQL statements a successful GET of `url` runs when it is built anew (not served as kept)."""
     from sqlalchemy import event
 
+    forget_kept_pages()
     statements = []
 
     def listener(*args):

@@ -87,6 +87,12 @@ def init_app(app: Flask) -> None:
 
     app.url_map.converters["int"] = IdConverter
     app.jinja_env.globals.update(template_globals())  # globals, so imported macros see them too
+    from skotsel.web import caching
+
+    # Flask-WTF's, but with a stand-in while a page is rendered to be kept (skotsel.web.caching.kept_page); Flask-WTF
+    # puts its own in every template's context too, which a later context processor overrides.
+    app.jinja_env.globals["csrf_token"] = caching.csrf_token
+    app.context_processor(lambda: {"csrf_token": caching.csrf_token})
     for module in (public, auth, admin, association, schedule, profile, dagbok, sites_public, photos, workspace,
                    settlements, review, followup, feeds, subscribe):
         app.register_blueprint(module.bp)

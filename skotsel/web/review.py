@@ -14,7 +14,7 @@ import re
 
 import pygal
 from flask import Blueprint, Response, abort, current_app, render_template, request, send_file
-from flask_babel import gettext as _, lazy_gettext as _l, pgettext
+from flask_babel import get_locale, gettext as _, lazy_gettext as _l, pgettext
 from flask_login import current_user
 from markupsafe import Markup
 from openpyxl import Workbook
@@ -24,9 +24,11 @@ from sqlalchemy import select
 
 from skotsel.extensions import db, login_manager
 from skotsel.models import Municipality, TaskType, Village
+from skotsel.models.versions import versions
 from skotsel.services import clock, compliance
 from skotsel.services.compliance import OPEN_DEVIATION_STATUSES, OVERDUE, SeasonReport
 from skotsel.web import current_principal
+from skotsel.web.caching import MemoryCache
 from skotsel.web.dagbok import safe_cell
 from skotsel.web.schedule import OVERDUE_LABEL, STATUS_LABELS, YEARS
 from skotsel.web.vocabulary import DEVIATION_STATUS_LABELS, SITE_KIND_LABELS
@@ -136,14 +138,31 @@ def _map_markers(sites) -> str:
     return json.dumps(markers, ensure_ascii=False)
 
 
+#: Rendered dashboard contents kept per process (a municipality's season is some 100 kB of HTML).
+PAGE_CACHE_BYTES = 32 * 1024 * 1024
+pages = MemoryCache(PAGE_CACHE_BYTES)
+
+
 @bp.route("/")
 def dashboard():
     year = _year()
     sort = request.args.get("sort") or "name"
+    column, descending = compliance.parse_sort(sort)
+    filters = _filters()
+    # Everything the content is built from; a change to the municipality's data raises its version, so a new key.
+    key = repr((municipality_id(), versions([municipality_id()])[municipality_id()], year, column, descending,
+                sorted(filters.items()), clock.today().isoformat(), str(get_locale())))
+    content = pages.get(key)
+    if content is None:
+        content = Markup(_dashboard_content(year, sort, column, descending, filters))
+        pages.put(key, content, len(content))
+    return render_template("review/dashboard.html", year=year, content=content)
+
+
+def _dashboard_content(year: int, sort: str, column: str, descending: bool, filters: dict) -> str:
     report = _report(year, sort=sort)
     all_sites = compliance.municipality_sites(municipality_id())
     site_rows = compliance.site_statuses(report, all_sites)
-    filters = _filters()
     if any(value is not None for value in filters.values()):
         shown = {node.obj.id for _depth, node in report.root.walk() if node.level == "site"}
         site_rows = [(site, node) for site, node in site_rows if site.id in shown]
@@ -151,10 +170,9 @@ def dashboard():
                                   .order_by(Village.name)).all()
     task_types = db.session.scalars(select(TaskType).where(TaskType.municipality_id == municipality_id())
                                     .order_by(TaskType.name_sv)).all()
-    column, descending = compliance.parse_sort(sort)
     config = current_app.config
     return render_template(
-        "review/dashboard.html", report=report, year=year, rows=list(report.root.walk()), filters=filters,
+        "review/dashboard_content.html", report=report, year=year, rows=list(report.root.walk()), filters=filters,
         sort_column=column, sort_descending=descending, villages=villages, task_types=task_types,
         site_rows=site_rows, markers=_map_markers(site_rows), chart=chart_svg(report.weeks) if report.weeks else None,
         level_labels=LEVEL_LABELS, status_filter_labels=STATUS_FILTER_LABELS, status_label=status_label,

@@ -8,8 +8,7 @@ through the access helper and must belong to one of the user's own associations.
 """
 from __future__ import annotations
 
-import secrets
-from datetime import datetime, timezone
+from datetime import date, datetime, timedelta, timezone
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import get_locale, gettext as _, lazy_gettext as _l
@@ -43,7 +42,9 @@ from skotsel.services.completions import (
 )
 from skotsel.services.documents import size_text
 from skotsel.services.schedule import OccurrenceState, state_of
+from skotsel.models.versions import versions
 from skotsel.web import current_principal
+from skotsel.web.caching import MemoryCache, kept_page, submission_key
 from skotsel.web.forms import (
     PHOTO_TYPES, DeleteForm, MultiCheckboxField, SwedishDecimalField, choices, error_message, optional_int,
     show_error, uploads_of,
@@ -164,7 +165,7 @@ def _now() -> datetime:
 
 def _new_token() -> str:
     """A fresh submission key for a form: sending the form twice finds what the first sending saved."""
-    return secrets.token_urlsafe(16)
+    return submission_key()
 
 
 def _own(association_id: int | None) -> None:
@@ -254,10 +255,24 @@ def _refused(error: ValidationError, back_url: str):
 # --- Mina uppgifter ------------------------------------------------------------------------------------------
 
 
+#: Rendered task lists kept per process, by person and everything their page is built from.
+PAGE_CACHE_BYTES = 32 * 1024 * 1024
+pages = MemoryCache(PAGE_CACHE_BYTES)
+
+
 @bp.route("/")
 def tasks():
     principal = current_principal()
     today = clock.today()
+    # Everything the page is built from: whose it is, their rights, their municipalities' data versions (raised by
+    # any change there, the person's own name and language included), the day, the language and the address.
+    key = repr((current_user.id, principal, sorted(versions(principal.municipalities).items()), today.isoformat(),
+                _locale(), request.full_path, current_app.config["COMPLETION_EDIT_HOURS"]))
+    return kept_page(pages, key, lambda: _render_tasks(principal, today), now=_now())
+
+
+def _render_tasks(principal, today: date) -> tuple[str, datetime | None]:
+    """The page, and when it goes stale by itself: when the first of the member's "Ändra" links runs out."""
     association_ids = sorted(principal.associations)
     work = workload(principal, association_ids, today=today)
     sentences: dict[int, str] = {}
@@ -265,14 +280,18 @@ def tasks():
     now, hours = _now(), current_app.config["COMPLETION_EDIT_HOURS"]
     changeable = {completion.id for completion in recent
                   if change_refusal(principal, completion, now=now, edit_hours=hours) is None}
+    # A member's own completion can be changed for `hours` after it was logged; later its link must go.
+    runs_out = [completion.created_at + timedelta(hours=hours) for completion in recent
+                if completion.id in changeable and completion.created_at + timedelta(hours=hours) > now]
     sites = db.session.scalars(
         visible(principal, Site).where(Site.association_id.in_(association_ids)).order_by(Site.name, Site.id)
     ).all()
-    return render_template(
+    html = render_template(
         "workspace/tasks.html", today=today, deviations=work.deviations,
         due=_by_site(work.due, sentences), upcoming=_upcoming_by_site(work.upcoming, sentences),
         recent=recent, changeable=changeable, sites=sites, locale=_locale(),
     )
+    return html, min(runs_out) if runs_out else None
 
 
 @bp.route("/occurrences/<int:occurrence_id>/done", methods=["POST"])
