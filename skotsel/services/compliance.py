@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta, timezone
 
 from sqlalchemy import or_, select
-from sqlalchemy.orm import joinedload
+from sqlalchemy.orm import joinedload, selectinload
 
 from skotsel.domain import schedule as plan
 from skotsel.domain.schedule import Compliance, Status
@@ -111,13 +111,15 @@ def _season_occurrences(municipality_id: int, year: int) -> list[Occurrence]:
     return list(db.session.scalars(
         select(Occurrence)
         .where(Occurrence.municipality_id == municipality_id, Occurrence.due_on >= first, Occurrence.due_on <= last)
-        .options(
-            joinedload(Occurrence.agreed_task).joinedload(AgreedTask.site).joinedload(Site.village),
-            joinedload(Occurrence.agreed_task).joinedload(AgreedTask.task_type),
-            joinedload(Occurrence.agreed_task).joinedload(AgreedTask.agreement).joinedload(Agreement.association),
-        )
+        # The season's few hundred agreed tasks (with site, task type and agreement) in a query of their own, not
+        # joined onto each of its thousands of occurrences.
+        .options(selectinload(Occurrence.agreed_task).options(
+            joinedload(AgreedTask.site).joinedload(Site.village),
+            joinedload(AgreedTask.task_type),
+            joinedload(AgreedTask.agreement).joinedload(Agreement.association),
+        ))
         .order_by(Occurrence.due_on, Occurrence.id)
-    ).unique())
+    ))
 
 
 def _open_deviations(municipality_id: int, year: int) -> list[tuple[Deviation, int | None]]:
