@@ -252,7 +252,7 @@ def forget_kept_pages() -> None:
     """Empty what the worker keeps in memory between requests (skotsel.web.caching): the next page is built anew."""
     from skotsel.web import feeds, review, workspace
 
-    for cache in (feeds.bodies, review.pages, workspace.pages):
+    for cache in (feeds.bodies, feeds.polls, review.pages, workspace.pages):
         cache.clear()
 
 

@@ -8,14 +8,15 @@ from the session: every new, changed or deleted row of a municipality's table, e
 through the session (by the `municipality_id` of its rows, or every municipality's counter when the statement does
 not say), and a changed person (their name is shown on their work) for each municipality they belong to. Bookkeeping
 that no view derives from — calendar-link and API-token use, idempotency records, the audit log, the e-mail outbox —
-raises nothing. SQL written past the session (raw connections, psql) raises nothing either: nothing in the
+raises nothing, and neither do statements run with the `bookkeeping` execution option (a calendar link's last use
+and its stored body). SQL written past the session (raw connections, psql) raises nothing either: nothing in the
 application does that, and `flask db upgrade` is followed by a restart, which starts every cache afresh.
 """
 from __future__ import annotations
 
 import time
 
-from sqlalchemy import BigInteger, ForeignKey, literal, select, update
+from sqlalchemy import BigInteger, ForeignKey, bindparam, literal, select, update
 from sqlalchemy import event
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Mapped, Session, mapped_column
@@ -27,6 +28,9 @@ from skotsel.models.base import TenantMixin
 _CHANGED = "skotsel_changed_municipalities"
 _USERS = "skotsel_changed_users"
 ALL = "all"
+#: An execution option for writes that only keep the books of a row no view shows (when a link was last used, what
+#: its body was): `.execution_options(bookkeeping=True)` raises no version.
+BOOKKEEPING = "bookkeeping"
 
 
 class DataVersion(db.Model):
@@ -36,21 +40,22 @@ class DataVersion(db.Model):
 
 
 def _quiet_models() -> tuple[type, ...]:
-    from skotsel.models import ApiToken, AuditEvent, FeedEvent, FeedToken, IdempotencyRecord, LoginAttempt, \
-        Notification, PasswordReset
+    from skotsel.models import ApiToken, AuditEvent, FeedEvent, IdempotencyRecord, LoginAttempt, Notification, \
+        PasswordReset
 
-    return (DataVersion, ApiToken, AuditEvent, FeedEvent, FeedToken, IdempotencyRecord, LoginAttempt, Notification,
+    return (DataVersion, ApiToken, AuditEvent, FeedEvent, IdempotencyRecord, LoginAttempt, Notification,
             PasswordReset)
+
+
+#: Built once: read on every calendar poll and kept page, so it should cost no more than its primary-key lookup.
+_VERSIONS = select(DataVersion.municipality_id, DataVersion.version).where(
+    DataVersion.municipality_id.in_(bindparam("ids", expanding=True)))
 
 
 def versions(municipality_ids) -> dict[int, int]:
     """The current version of each municipality (0 before its first change)."""
     ids = sorted(set(municipality_ids))
-    found = {}
-    if ids:
-        for municipality_id, version in db.session.execute(
-                select(DataVersion.municipality_id, DataVersion.version).where(DataVersion.municipality_id.in_(ids))):
-            found[municipality_id] = version
+    found = dict(db.session.execute(_VERSIONS, {"ids": ids}).all()) if ids else {}
     return {municipality_id: found.get(municipality_id, 0) for municipality_id in ids}
 
 
@@ -94,7 +99,7 @@ def _collect_flushed(session: Session, _context) -> None:
 @event.listens_for(Session, "do_orm_execute")
 def _collect_bulk(state) -> None:
     """INSERT, UPDATE and DELETE statements run through the session, ORM-enabled or on a table."""
-    if not (state.is_insert or state.is_update or state.is_delete):
+    if not (state.is_insert or state.is_update or state.is_delete) or state.execution_options.get(BOOKKEEPING):
         return
     table = getattr(state.statement, "table", None)
     if table is None or table.name in _quiet_tables():

@@ -170,16 +170,10 @@ class Poll:
     versions of the municipalities it can show — read with one plain query (`glance`)."""
 
     id: int
-    kind: str
-    association_id: int | None
-    site_id: int | None
     last_used_at: datetime | None
     body_etag: str | None
     body_changed_at: datetime | None
     body_key: str | None
-    served_locale: str | None
-    locale_bumps: int
-    locale_changed_at: datetime | None
     user_locale: str | None
     principal: Principal
     data: dict[int, int]
@@ -188,10 +182,9 @@ class Poll:
 # Built once: a poll that finds nothing changed should cost little more than its one query — the link, its owner,
 # and a row per membership with that municipality's data version.
 _GLANCE = (
-    select(FeedToken.id, FeedToken.kind, FeedToken.association_id, FeedToken.site_id, FeedToken.municipality_id,
-           FeedToken.token_hash, FeedToken.last_used_at, FeedToken.body_etag, FeedToken.body_changed_at,
-           FeedToken.body_key, FeedToken.served_locale, FeedToken.locale_bumps, FeedToken.locale_changed_at,
-           FeedToken.user_id, User.locale.label("user_locale"), User.is_active,
+    select(FeedToken.id, FeedToken.municipality_id, FeedToken.token_hash, FeedToken.last_used_at,
+           FeedToken.body_etag, FeedToken.body_changed_at, FeedToken.body_key, FeedToken.user_id,
+           User.locale.label("user_locale"), User.is_active,
            Membership.municipality_id.label("membership_municipality_id"),
            Membership.association_id.label("membership_association_id"), Membership.role, DataVersion.version)
     .join(User, User.id == FeedToken.user_id)
@@ -226,16 +219,18 @@ def glance(token: str) -> Poll | None:
             if item.membership_municipality_id is not None}
     if row.municipality_id not in data:
         return None  # not theirs any more: the full lookup says so
-    return Poll(row.id, row.kind, row.association_id, row.site_id, row.last_used_at, row.body_etag,
-                row.body_changed_at, row.body_key, row.served_locale, row.locale_bumps, row.locale_changed_at,
-                row.user_locale, Principal.of_memberships(row.user_id, memberships), data)
+    return Poll(row.id, row.last_used_at, row.body_etag, row.body_changed_at, row.body_key, row.user_locale,
+                Principal.of_memberships(row.user_id, memberships), data)
 
 
-def mark_polled(poll: Poll, now: datetime) -> None:
-    """mark_used for a poll answered from what was stored."""
+def mark_polled(poll: Poll, now: datetime) -> bool:
+    """mark_used for a poll answered from what was stored; whether it wrote."""
     if poll.last_used_at is None or now - poll.last_used_at >= USED_RESOLUTION:
-        db.session.execute(update(FeedToken).where(FeedToken.id == poll.id).values(last_used_at=now))
+        db.session.execute(update(FeedToken).where(FeedToken.id == poll.id).values(last_used_at=now)
+                           .execution_options(bookkeeping=True))
         db.session.commit()
+        return True
+    return False
 
 
 def data_versions(row: FeedToken) -> dict[int, int]:
@@ -246,14 +241,13 @@ def data_versions(row: FeedToken) -> dict[int, int]:
 
 def poll_key(row: FeedToken | Poll, principal: Principal, *, data: dict[int, int], today: date, locale: str,
              settings: tuple) -> str:
-    """Everything a link's body is built from, short of reading its events: the `data` versions, the day (statuses
-    and the window follow it), the reader's scope and language, and `settings` (what else the web layer renders
+    """Everything a link's body is built from, short of reading its events: the link (its kind and scope never
+    change), the `data` versions, the day (statuses and the window follow it), the reader's rights and language
+    (the SEQUENCE bumps of a language switch follow the language), and `settings` (what else the web layer renders
     with). While the key stays the same, so does the body."""
     return hashlib.sha256(json.dumps([
-        row.id, row.kind, row.association_id, row.site_id, sorted(principal.associations),
-        sorted(principal.staff_of), sorted(data.items()), today.isoformat(), locale,
-        row.served_locale, row.locale_bumps, row.locale_changed_at and row.locale_changed_at.isoformat(),
-        list(settings),
+        row.id, sorted(principal.associations), sorted(principal.staff_of), sorted(data.items()), today.isoformat(),
+        locale, list(settings),
     ], default=str).encode("utf-8")).hexdigest()
 
 
@@ -263,14 +257,16 @@ def record_body(row: FeedToken, etag: str, now: datetime, *, key: str | None = N
     from the same second as the old body cannot match the new one. `key` is what the body was built from."""
     if row.body_etag == etag and row.body_changed_at is not None:
         if row.body_key != key:
-            db.session.execute(update(FeedToken).where(FeedToken.id == row.id).values(body_key=key))
+            db.session.execute(update(FeedToken).where(FeedToken.id == row.id).values(body_key=key)
+                               .execution_options(bookkeeping=True))
             db.session.commit()
         return row.body_changed_at
     changed_at = now.replace(microsecond=0)
     if row.body_changed_at is not None and changed_at <= row.body_changed_at:
         changed_at = row.body_changed_at.replace(microsecond=0) + timedelta(seconds=1)
     db.session.execute(update(FeedToken).where(FeedToken.id == row.id)
-                       .values(body_etag=etag, body_changed_at=changed_at, body_key=key))
+                       .values(body_etag=etag, body_changed_at=changed_at, body_key=key)
+                       .execution_options(bookkeeping=True))
     db.session.commit()
     return changed_at
 
@@ -284,7 +280,8 @@ def note_locale(row: FeedToken, locale: str, now: datetime) -> tuple[int, dateti
         values = {"served_locale": locale}
     else:
         values = {"served_locale": locale, "locale_bumps": FeedToken.locale_bumps + 1, "locale_changed_at": now}
-    db.session.execute(update(FeedToken).where(FeedToken.id == row.id).values(**values))
+    db.session.execute(update(FeedToken).where(FeedToken.id == row.id).values(**values)
+                       .execution_options(bookkeeping=True))
     db.session.commit()
     db.session.refresh(row)
     return row.locale_bumps, row.locale_changed_at

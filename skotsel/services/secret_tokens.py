@@ -9,6 +9,7 @@ import secrets
 from datetime import datetime, timedelta
 
 from sqlalchemy import select, update
+from sqlalchemy.orm.attributes import set_committed_value
 
 from skotsel.extensions import db
 
@@ -48,6 +49,7 @@ def find_by_token(model, token: str | None, *conditions, options=()):
 def mark_used(row, now: datetime, *, every: timedelta) -> None:
     """Remember when a token was last used, at most once per `every` (so that using it stays a read)."""
     if row.last_used_at is None or now - row.last_used_at >= every:
-        db.session.execute(update(type(row)).where(type(row).id == row.id).values(last_used_at=now))
+        db.session.execute(update(type(row)).where(type(row).id == row.id).values(last_used_at=now)
+                           .execution_options(bookkeeping=True))
         db.session.commit()
-        row.last_used_at = now
+        set_committed_value(row, "last_used_at", now)

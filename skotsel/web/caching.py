@@ -44,6 +44,12 @@ class MemoryCache:
                 _key, (_value, dropped) = self._items.popitem(last=False)
                 self.size -= dropped
 
+    def discard(self, key: str) -> None:
+        with self._lock:
+            found = self._items.pop(key, None)
+            if found is not None:
+                self.size -= found[1]
+
     def clear(self) -> None:
         with self._lock:
             self._items.clear()

@@ -10,13 +10,16 @@ from __future__ import annotations
 
 import hashlib
 import json
+from dataclasses import replace
 from datetime import datetime
 from pathlib import Path
 
 from flask import Blueprint, Response, current_app, request
 from werkzeug.http import http_date
 
+from skotsel.models.versions import versions
 from skotsel.services import clock, feeds
+from skotsel.services.secret_tokens import hash_token, well_formed
 from skotsel.web import calendar
 from skotsel.web.caching import MemoryCache
 
@@ -30,6 +33,8 @@ BODY_CACHE_BYTES = 64 * 1024 * 1024
 
 #: Serialised bodies as (etag, body), by the key they were built from (poll_key) and by their facts.
 bodies = MemoryCache(BODY_CACHE_BYTES)
+#: What feeds.glance read per link (by the token's hash), at most this many links.
+polls = MemoryCache(50_000)
 
 
 def _not_found() -> Response:
@@ -47,19 +52,20 @@ def _locale(language: str | None) -> str:
 @bp.route("/feeds/<token>.ics", merge_slashes=False)
 def feed(token: str):
     now, today = clock.now(), clock.today()
-    poll = feeds.glance(token)
+    poll = _glance(token)
     if poll is not None:
         key = feeds.poll_key(poll, poll.principal, data=poll.data, today=today, locale=_locale(poll.user_locale),
                              settings=_settings())
         if poll.body_key == key and poll.body_etag and poll.body_changed_at:
             # Nothing the body is built from has changed since it was last served: answer from what was stored.
             if _not_modified(poll.body_etag, poll.body_changed_at, now):
-                feeds.mark_polled(poll, now)
+                _mark_polled(token, poll, now)
                 return Response(status=304, headers=_headers(poll.body_etag, poll.body_changed_at))
             cached = bodies.get(key)
             if cached is not None and cached[0] == poll.body_etag:
-                feeds.mark_polled(poll, now)
+                _mark_polled(token, poll, now)
                 return _body(poll.body_etag, poll.body_changed_at, cached[1])
+    polls.discard(hash_token(token))  # what it knew is about to change (the stored body, its key)
     found = feeds.find(token)
     if found is None:
         return _not_found()
@@ -94,6 +100,26 @@ def feed(token: str):
     if _not_modified(etag, changed_at, now):
         return Response(status=304, headers=_headers(etag, changed_at))
     return _body(etag, changed_at, body)
+
+
+def _glance(token: str) -> feeds.Poll | None:
+    """feeds.glance, remembered per link in this process while the data versions it read stay the same: revoking
+    the link, deactivating its owner or changing their memberships raises them, so the next poll looks again."""
+    if not well_formed(token):
+        return None
+    token_hash = hash_token(token)
+    known = polls.get(token_hash)
+    if known is not None and versions(known.data) == known.data:
+        return known
+    poll = feeds.glance(token)
+    if poll is not None:
+        polls.put(token_hash, poll, 1)
+    return poll
+
+
+def _mark_polled(token: str, poll: feeds.Poll, now: datetime) -> None:
+    if feeds.mark_polled(poll, now):
+        polls.put(hash_token(token), replace(poll, last_used_at=now), 1)
 
 
 def _settings() -> tuple:

@@ -99,6 +99,15 @@ def test_bookkeeping_raises_nothing(world):
     assert current(world) == (home, other)
 
 
+def test_revoking_a_calendar_link_raises_the_version(world):
+    db.session.refresh(world.member_a)
+    principal = Principal.of(world.member_a)
+    row, _token = feeds.create_token(principal=principal, kind="personal")
+    home, other = current(world)
+    feeds.revoke_token(principal=principal, feed_token=db.session.get(FeedToken, row.id), now=NOW)
+    assert current(world) == (home + 1, other)
+
+
 def test_logging_work_raises_the_version(world):
     regenerate([world.task_a], today=date(2026, 1, 1), until=date(2026, 12, 31))
     home, other = current(world)
