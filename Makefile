@@ -8,7 +8,7 @@ INSTALLED := $(VENV)/.installed
 JS_INSTALLED := tests/js/node_modules/.installed
 NPM := $(shell command -v npm 2>/dev/null)
 
-.PHONY: run test translations extract-messages clean
+.PHONY: run test screenshots translations extract-messages clean
 
 $(INSTALLED): requirements.txt
 	$(PYTHON) -m venv $(VENV)
@@ -41,6 +41,11 @@ run: translations
 
 test: translations $(if $(NPM),$(JS_INSTALLED))
 	$(BIN)/pytest -n 2
+
+# The README's screenshots: the browser journeys photograph the pages they visit (phone and desktop) into
+# docs/screenshots/journeys/ (needs Debian's chromium).
+screenshots: translations
+	SKOTSEL_SCREENSHOTS=1 $(BIN)/pytest tests/browser -k journey
 
 # Refresh the message catalogue after changing user-visible text; then translate the new entries in en/.
 extract-messages: $(INSTALLED)
