@@ -18,6 +18,7 @@ from datetime import date, datetime
 from dateutil.rrule import rrulestr
 from sqlalchemy import delete, func, insert, select
 
+from skotsel.domain.organisations import complete_org_number
 from skotsel.extensions import db
 from skotsel.models import AgreedTask, Agreement, Association, Municipality, Occurrence, Site, TaskType
 from skotsel.services import schedule
@@ -50,7 +51,7 @@ def build(tasks: int, *, today: date) -> int:
     made = 0
     for number in range(agreements):
         association = Association(municipality_id=municipality.id, name=f"Förening {number + 1}",
-                                  org_number=_org_number(802000000 + number))
+                                  org_number=complete_org_number(802000000 + number))
         db.session.add(association)
         db.session.flush()
         agreement = Agreement(municipality_id=municipality.id, association_id=association.id,
@@ -79,15 +80,6 @@ def build(tasks: int, *, today: date) -> int:
         made += len(rows)
     db.session.commit()
     return made
-
-
-def _org_number(first_nine: int) -> str:
-    digits = [int(d) for d in str(first_nine)]
-    total = 0
-    for index, digit in enumerate(digits):
-        value = digit * (2 if index % 2 == 0 else 1)
-        total += value - 9 if value > 9 else value
-    return f"{first_nine}{(10 - total % 10) % 10}"
 
 
 def clear() -> None:

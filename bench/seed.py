@@ -57,6 +57,8 @@ from decimal import Decimal
 from functools import lru_cache
 from types import SimpleNamespace
 
+from skotsel.domain.organisations import complete_org_number
+
 PASSWORD = "bench-skotsel-2026"
 UTC = timezone.utc
 DOMAIN = "bench.example"
@@ -319,11 +321,6 @@ def _stamp(day: date, hour: int = 16, minute: int = 0) -> datetime:
     return datetime(day.year, day.month, day.day, hour, minute, tzinfo=UTC)
 
 
-def _luhn(first_nine: str) -> str:
-    total = sum(sum(divmod(int(d) * (2 - i % 2), 10)) for i, d in enumerate(first_nine))
-    return first_nine + str(-total % 10)
-
-
 def _genitive(name: str) -> str:
     return name if name[-1] in "sxz" else name + "s"
 
@@ -456,7 +453,7 @@ def _generate(index: int, place: tuple[str, str, float, float], ids: _Ids, plans
         aid = ids("association")
         contact = _person(rng)
         rows["association"].append((
-            aid, mid, association_name, _luhn(f"802{aid:06d}"[-9:]), vid, contact, f"kontakt{j}@{domain}",
+            aid, mid, association_name, complete_org_number(f"802{aid:06d}"[-9:]), vid, contact, f"kontakt{j}@{domain}",
             f"0{randint(100, 999)}-{randint(10, 99)} {randint(10, 99)} {randint(10, 99)}", founded, founded))
         coordinator_id = user(f"samordnare{j}@{domain}", "coordinator", aid)
         members = [coordinator_id] + [user(f"medlem{j}-{i}@{domain}", "member", aid)

@@ -13,6 +13,7 @@ from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
 from skotsel import create_app
+from skotsel.domain.organisations import complete_org_number
 from skotsel.extensions import db
 
 PG_URL = os.environ.get("SKOTSEL_TEST_DATABASE_URL")
@@ -233,14 +234,8 @@ class Factory:
         ))
 
 
-def luhn_org_number(first_nine: int | str) -> str:
-    """Complete nine digits with their Luhn check digit into a valid organisationsnummer."""
-    digits = str(first_nine).zfill(9)
-    total = 0
-    for i, d in enumerate(digits):
-        product = int(d) * (2 if i % 2 == 0 else 1)
-        total += product - 9 if product > 9 else product
-    return digits + str((10 - total % 10) % 10)
+#: Complete nine digits with their Luhn check digit into a valid organisationsnummer.
+luhn_org_number = complete_org_number
 
 
 @pytest.fixture

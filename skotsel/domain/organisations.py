@@ -33,6 +33,12 @@ def format_org_number(digits: str) -> str:
     return f"{digits[:6]}-{digits[6:]}"
 
 
+def complete_org_number(first_nine: int | str) -> str:
+    """Nine digits (zero-padded from the left) completed with their Luhn check digit: "556036079" → "5560360793"."""
+    digits = str(first_nine).zfill(9)
+    return digits + str(_luhn_check_digit(digits))
+
+
 def _luhn_check_digit(first_nine: str) -> int:
     # Weights 2, 1, 2, … from the left; a two-digit product counts as the sum of its digits.
     total = sum(sum(divmod(int(digit) * (2 - index % 2), 10)) for index, digit in enumerate(first_nine))

@@ -1,7 +1,7 @@
 import pytest
 
 from skotsel.domain.errors import ValidationError
-from skotsel.domain.organisations import format_org_number, normalise_org_number
+from skotsel.domain.organisations import complete_org_number, format_org_number, normalise_org_number
 
 # Numbers whose last digit is the Luhn check digit of the first nine (computed, not looked up).
 VALID_NUMBERS = ["5560360793", "2120000746", "2021005448", "2321000016", "5565475489", "8020006436"]
@@ -73,3 +73,10 @@ def test_normalise_explains_in_english_too():
 @pytest.mark.parametrize(("digits", "written"), [("5560360793", "556036-0793"), ("8020006436", "802000-6436")])
 def test_format_writes_six_digits_a_hyphen_and_four(digits, written):
     assert format_org_number(digits) == written
+
+
+@pytest.mark.parametrize("first_nine, digits", [("556036079", "5560360793"), (802000001, "8020000017"),
+                                                ("1", "0000000018")])
+def test_complete_adds_the_check_digit_that_normalise_accepts(first_nine, digits):
+    assert complete_org_number(first_nine) == digits
+    assert normalise_org_number(digits) == digits

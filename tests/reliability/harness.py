@@ -27,6 +27,7 @@ from pathlib import Path
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
+from skotsel.domain.organisations import complete_org_number
 from tests.conftest import _fresh_postgres_database, drop_postgres_database
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -319,15 +320,6 @@ class Seeded:
     web_user_id: int
 
 
-def _luhn(first_nine: int) -> str:
-    digits = str(first_nine).zfill(9)
-    total = 0
-    for i, d in enumerate(digits):
-        product = int(d) * (2 if i % 2 == 0 else 1)
-        total += product - 9 if product > 9 else product
-    return digits + str((10 - total % 10) % 10)
-
-
 def seed(server: Server, *, occurrences: int, api_users: int) -> Seeded:
     """Migrate the database (`flask db upgrade`, in this process), then add a municipality, an association with an
     active agreement, one agreed task per PER_TASK occurrences (each on a site of its own), the occurrences
@@ -351,7 +343,7 @@ def seed(server: Server, *, occurrences: int, api_users: int) -> Seeded:
         db.session.add(municipality)
         db.session.flush()
         association = Association(municipality_id=municipality.id, name="Lastprovets byalag",
-                                  org_number=_luhn(802999001), contact_name="Kim", email="byalag@example.org")
+                                  org_number=complete_org_number(802999001), contact_name="Kim", email="byalag@example.org")
         task_type = TaskType(municipality_id=municipality.id, name_sv="Klippning", name_en="Mowing",
                              standard_sv="Klart", standard_en="Done", default_rrule="FREQ=WEEKLY",
                              season_start="01-01", season_end="12-31", site_kinds=["green_space"])
