@@ -97,9 +97,12 @@ def app(database_url, tmp_path_factory):
 def _clean_database(request):
     """Empty every table after a test that used the app, keeping the schema."""
     yield
-    if "app" not in request.fixturenames:
-        return
-    app = request.getfixturevalue("app")
+    if "app" in request.fixturenames:
+        empty_database(request.getfixturevalue("app"))
+
+
+def empty_database(app) -> None:
+    """Every table emptied (the schema kept), and nothing kept in memory from what was in them."""
     with app.app_context():
         db.session.remove()
         tables = [t.name for t in reversed(db.metadata.sorted_tables)]

@@ -20,7 +20,7 @@ import io
 from datetime import date, datetime, timedelta, timezone
 
 import pytest
-from sqlalchemy import event, select, text
+from sqlalchemy import event, select
 
 from skotsel.extensions import db
 from skotsel.models import Completion, Deviation, Inspection, Occurrence
@@ -31,7 +31,7 @@ from skotsel.services.memberships import invite_member
 from skotsel.services.photos import store_photo
 from skotsel.services.schedule import regenerate
 from skotsel.services.settlements import compute_settlement
-from tests.conftest import Factory, login
+from tests.conftest import Factory, empty_database, login
 
 TODAY = date(2026, 6, 15)
 NOW = datetime(2026, 6, 15, 10, 0, tzinfo=timezone.utc)
@@ -422,28 +422,11 @@ def counts(request, password_hash, tmp_path_factory):
 
 
 def _empty_database(app) -> None:
-    """What tests/conftest.py's _clean_database does after a test; and no cached page or API count left over."""
-    import sys
-
+    """What tests/conftest.py's _clean_database does after a test, and no API request counted either."""
     from skotsel.api import limiter
 
     limiter(app).reset()
-    # Pages and feed bodies kept in memory by municipality id and data version: both start again from 1 in the next
-    # test's rows, so what this module built must not be found there.
-    for name, module in list(sys.modules.items()):
-        if name.startswith("skotsel.web"):
-            for value in list(vars(module).values()):
-                if type(value).__name__ in ("MemoryCache", "BodyCache"):
-                    value.clear()
-    with app.app_context():
-        db.session.remove()
-        tables = [t.name for t in reversed(db.metadata.sorted_tables)]
-        with db.engine.begin() as conn:
-            if conn.dialect.name == "postgresql":
-                conn.execute(text("TRUNCATE " + ", ".join(f'"{t}"' for t in tables) + " RESTART IDENTITY CASCADE"))
-            else:
-                for table in tables:
-                    conn.execute(text(f'DELETE FROM "{table}"'))
+    empty_database(app)
 
 
 def test_every_get_route_is_measured_or_excluded(app):
