@@ -15,6 +15,7 @@ application does that, and `flask db upgrade` is followed by a restart, which st
 from __future__ import annotations
 
 import time
+from functools import cache
 
 from sqlalchemy import BigInteger, ForeignKey, bindparam, literal, select, update
 from sqlalchemy import event
@@ -39,6 +40,7 @@ class DataVersion(db.Model):
     version: Mapped[int] = mapped_column(BigInteger, default=0)
 
 
+@cache
 def _quiet_models() -> tuple[type, ...]:
     from skotsel.models import ApiToken, AuditEvent, FeedEvent, IdempotencyRecord, LoginAttempt, Notification, \
         PasswordReset
@@ -85,9 +87,11 @@ def _collect_flushed(session: Session, _context) -> None:
     for obj in (*session.new, *session.dirty, *session.deleted):
         if isinstance(obj, quiet):
             continue
-        if isinstance(obj, TenantMixin) or _is_municipality(obj):
-            # Read without loading: a deleted row cannot be refreshed; not knowing its municipality means all.
-            _note(session, obj.__dict__.get("id" if _is_municipality(obj) else "municipality_id"))
+        # Read without loading: a deleted row cannot be refreshed; not knowing its municipality means all.
+        if _is_municipality(obj):
+            _note(session, obj.__dict__.get("id"))
+        elif isinstance(obj, TenantMixin):
+            _note(session, obj.__dict__.get("municipality_id"))
         elif _is_user(obj):
             user_id = obj.__dict__.get("id")
             if user_id is None:
@@ -116,6 +120,7 @@ def _collect_bulk(state) -> None:
         _note(session, ALL)
 
 
+@cache
 def _quiet_tables() -> frozenset[str]:
     return frozenset(model.__table__.name for model in _quiet_models())
 

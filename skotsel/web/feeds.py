@@ -71,15 +71,17 @@ def feed(token: str):
         return _not_found()
     row, principal = found
     locale = _locale(row.user.locale)
-    data = feeds.data_versions(row)
+    # What the body is built from, the data versions read before the events (a body never filed under a newer one).
+    key = feeds.poll_key(row, principal, data=feeds.data_versions(row), today=today, locale=locale,
+                         settings=_settings())
     events = feeds.facts_for(row, principal, today=today)
     published = feeds.sync_events(events, now=now)
     name = feeds.title_for(row)
     bumps, locale_changed_at = feeds.note_locale(row, locale, now)
     if bumps or locale_changed_at:
-        published = {key: feeds.Published(value.sequence + bumps, max(value.changed_at, locale_changed_at or
+        published = {uid: feeds.Published(value.sequence + bumps, max(value.changed_at, locale_changed_at or
                                                                       value.changed_at))
-                     for key, value in published.items()}
+                     for uid, value in published.items()}
     facts_key = hashlib.sha256(json.dumps([
         row.kind, name, locale, _settings(),
         [[item.kind, item.object_id, item.fingerprint, published[item.uid_key].sequence,
@@ -92,8 +94,6 @@ def feed(token: str):
         bodies.put(facts_key, (etag, body), len(body))
     else:
         etag, body = cached
-    # Again after note_locale, which may have moved the language fields the key holds; the same data versions.
-    key = feeds.poll_key(row, principal, data=data, today=today, locale=locale, settings=_settings())
     changed_at = feeds.record_body(row, etag, now, key=key)
     bodies.put(key, (etag, body), len(body))
     feeds.mark_used(row, now)

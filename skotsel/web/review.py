@@ -150,7 +150,8 @@ def dashboard():
     column, descending = compliance.parse_sort(sort)
     filters = _filters()
     # Everything the content is built from; a change to the municipality's data raises its version, so a new key.
-    key = repr((municipality_id(), versions([municipality_id()])[municipality_id()], year, column, descending,
+    municipality = municipality_id()
+    key = repr((municipality, versions([municipality])[municipality], year, column, descending,
                 sorted(filters.items()), clock.today().isoformat(), str(get_locale())))
     content = pages.get(key)
     if content is None:

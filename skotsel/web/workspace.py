@@ -163,11 +163,6 @@ def _now() -> datetime:
     return datetime.now(timezone.utc)
 
 
-def _new_token() -> str:
-    """A fresh submission key for a form: sending the form twice finds what the first sending saved."""
-    return submission_key()
-
-
 def _own(association_id: int | None) -> None:
     """The object must belong to one of the user's own associations; anything else is not found."""
     if association_id is None or association_id not in current_principal().associations:
@@ -214,7 +209,7 @@ def _by_site(rows: list[OccurrenceState], sentences: dict[int, str]) -> list[tup
     groups: dict[int, tuple[Site, list]] = {}
     for state in rows:
         task = state.occurrence.agreed_task
-        groups.setdefault(task.site_id, (task.site, []))[1].append((state, _sentence(task, sentences), _new_token()))
+        groups.setdefault(task.site_id, (task.site, []))[1].append((state, _sentence(task, sentences), submission_key()))
     return sorted(groups.values(), key=lambda group: (not any(row[0].overdue for row in group[1]), group[0].name,
                                                       group[0].id))
 
@@ -335,7 +330,7 @@ def log(occurrence_id: int):
                      current=principal.user_id)
     message = None
     if request.method == "GET":
-        form.token.data = _new_token()
+        form.token.data = submission_key()
         form.completed_on.data = today
     elif form.validate_on_submit():
         try:
@@ -378,7 +373,7 @@ def log_ad_hoc(site_id: int):
                      current=principal.user_id)
     message = None
     if request.method == "GET":
-        form.token.data = _new_token()
+        form.token.data = submission_key()
         form.completed_on.data = today
     elif form.validate_on_submit():
         try:
@@ -417,7 +412,7 @@ def log_many():
                      current=principal.user_id)
     message = None
     if request.method == "GET":
-        form.token.data = _new_token()
+        form.token.data = submission_key()
     elif form.validate_on_submit():
         chosen = [value for value in (form.occurrence_ids.data or []) if value is not None]
         occurrences = db.session.scalars(
