@@ -41,7 +41,7 @@ from sqlalchemy.engine import make_url
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from tests.reliability.harness import Browser, Server, request  # noqa: E402
+from tests.reliability.harness import Browser, Server, drop_database, new_database, request  # noqa: E402
 
 #: Targets of issue 9, as (scenario, measure, comparison, limit).
 TARGETS = (
@@ -248,35 +248,15 @@ def rebuilt(port: int, app, municipality: str, paths: dict[str, tuple[str, dict]
     return {name: round(statistics.median(values), 2) for name, values in figures.items()}
 
 
-def scratch_database(url: str, base: Path) -> tuple[str, callable]:
-    """An empty database of the same kind for the generation benchmark, and how to drop it."""
-    parsed = make_url(url)
-    if parsed.get_backend_name() == "sqlite":
-        return f"sqlite:///{base / 'generation.sqlite'}", lambda: None
-    name = f"{parsed.database}_generation"[:63]
-    admin = create_engine(parsed.set(database="postgres"), isolation_level="AUTOCOMMIT")
-
-    def run(statement: str) -> None:
-        with admin.connect() as conn:
-            conn.execute(text(statement))
-
-    run(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-    run(f'CREATE DATABASE "{name}"')
-
-    def drop() -> None:
-        run(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        admin.dispose()
-
-    return parsed.set(database=name).render_as_string(hide_password=False), drop
-
-
 def generation(url: str, base: Path, *, today: date, tasks: int, rounds: int) -> dict:
     import flask_migrate
 
     from bench import generation as gen
     from skotsel import create_app
 
-    scratch, drop = scratch_database(url, base)
+    # An empty database of the same kind: a SQLite file in the run's folder, or "<name>_generation" next to it.
+    postgres = url if make_url(url).get_backend_name() == "postgresql" else None
+    scratch = new_database(base, postgres_url=postgres, name="generation")
     try:
         app = create_app({"DATABASE_URL": scratch, "SECRET_KEY": "bench", "TODAY": today.isoformat()})
         with app.app_context():
@@ -288,7 +268,7 @@ def generation(url: str, base: Path, *, today: date, tasks: int, rounds: int) ->
             db.engine.dispose()
         return figures
     finally:
-        drop()
+        drop_database(scratch)
 
 
 # --- the run --------------------------------------------------------------------------------------------------
